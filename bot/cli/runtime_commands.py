@@ -1,7 +1,57 @@
-"""Placeholder until this command group lands."""
+"""`pingxing run` (the bot, long polling) and `pingxing demo` (the same bot offline)."""
+
+from __future__ import annotations
+
+import logging
 
 import typer
 
+__all__ = ["register"]
+
+# Exit code for "usage/configuration error", as in the rest of the command line.
+EXIT_CONFIGURATION = 2
+
+
+def run() -> None:
+    """Runs the bot with long polling until Ctrl-C (needs PINGXING_BOT_TOKEN)."""
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        typer.echo(f"设置有误 / invalid settings:\n{error}", err=True)
+        raise typer.Exit(EXIT_CONFIGURATION) from None
+    if settings.bot_token is None:
+        typer.echo(
+            "PINGXING_BOT_TOKEN is not set. Put the token from @BotFather in the environment or "
+            "in .env (see .env.example).\nTo try the bot without a token, run: pingxing demo",
+            err=True,
+        )
+        raise typer.Exit(EXIT_CONFIGURATION)
+
+    from telegram import Update
+
+    from bot.app import build_application
+
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    # httpx logs every request URL at INFO, and the URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def demo() -> None:
+    """Runs the same bot offline in this terminal, with a sample county (no token needed)."""
+    from bot.offline.demo import run_demo
+
+    run_demo()
+
 
 def register(app: typer.Typer) -> None:
-    """Adds this module's commands to the application."""
+    """Adds `run` and `demo` to the command line."""
+    app.command("run")(run)
+    app.command("demo")(demo)

@@ -1,0 +1,111 @@
+"""Wiring: `build_application(settings)` builds the bot and registers every handler, in order."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import BotCommand
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot.settings import Settings
+from handlers.catalogue import text
+from handlers.context import CONTEXT_TYPES, BotState
+from handlers.errors import handle_error
+from handlers.ordering import PerUserUpdateProcessor
+
+__all__ = ["COMMANDS", "OFFLINE_TOKEN", "build_application", "prepare_application"]
+
+logger = logging.getLogger(__name__)
+
+# The command menu, in the order Telegram shows it; descriptions come from the catalogue.
+COMMANDS = ("start", "assess", "status", "help", "cancel")
+
+# PTB needs some token to build a Bot; with an offline transport nothing ever checks it.
+OFFLINE_TOKEN = "123456:offline-transport"
+
+PingxingApplication = Application[Any, Any, Any, Any, BotState, Any]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    database: tuple[AsyncEngine, async_sessionmaker[AsyncSession]] | None = None,
+) -> PingxingApplication:
+    """Builds the Application with every handler registered.
+
+    Args:
+        settings: the environment, read once by the caller.
+        request: a transport for every Bot API call, polling included; the tests and the demo
+            pass an offline fake so nothing touches the network.
+        database: an already opened engine and session factory; when absent, `post_init`
+            opens (and migrates) `settings.database_url`.
+
+    Raises:
+        ValueError: there is neither a bot token nor an offline transport.
+    """
+    if settings.bot_token is not None:
+        token = settings.bot_token.get_secret_value()
+    elif request is not None:
+        token = OFFLINE_TOKEN
+    else:
+        raise ValueError("PINGXING_BOT_TOKEN is not set and no offline transport was given")
+
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(PerUserUpdateProcessor())
+        .post_init(prepare_application)
+        .post_shutdown(_close_database)
+    )
+    if settings.bot_api_url:
+        builder = builder.base_url(settings.bot_api_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application: PingxingApplication = builder.build()
+
+    state = application.bot_data
+    state.timezone = settings.zone
+    state.bot_username = settings.bot_username
+    if database is not None:
+        state.engine, state.sessions = database
+    state.database_url = settings.database_url
+    _register_handlers(application)
+    return application
+
+
+def _register_handlers(application: PingxingApplication) -> None:
+    """Adds every handler. Order matters: the first matching handler in a group wins."""
+    application.add_error_handler(handle_error)
+
+
+async def prepare_application(application: PingxingApplication) -> None:
+    """Opens the database when none was given, then sets the Chinese command menu.
+
+    PTB calls this from `run_polling`; offline callers (demo, tests) may await it themselves
+    after `initialize()`.
+    """
+    state = application.bot_data
+    if state.sessions is None:
+        from storage.engine import open_database
+
+        if state.database_url is None:
+            raise RuntimeError("no database URL to open: build_application sets one")
+        state.engine, state.sessions = await open_database(state.database_url)
+        state.owns_engine = True
+    await application.bot.set_my_commands(
+        [BotCommand(command, text(f"commands.{command}")) for command in COMMANDS]
+    )
+
+
+async def _close_database(application: PingxingApplication) -> None:
+    """Disposes of the engine `prepare_application` opened (a given one belongs to the caller)."""
+    state = application.bot_data
+    if state.owns_engine and state.engine is not None:
+        await state.engine.dispose()
+        state.engine = state.sessions = None
+        state.owns_engine = False

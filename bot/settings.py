@@ -1,0 +1,66 @@
+"""The bot's settings, read once from the environment (`PINGXING_*`) and `.env`."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+def _default_database_url() -> str:
+    """Returns storage's default SQLite file URL (imported late: storage pulls in SQLAlchemy)."""
+    from storage.engine import default_database_url
+
+    return default_database_url()
+
+
+class Settings(BaseSettings):
+    """Everything the running bot needs from its environment.
+
+    Attributes:
+        bot_token: the token from @BotFather; `None` is allowed so `pingxing demo` and the tests
+            run without one, and `pingxing run` refuses to start with a clear message instead.
+        database_url: a SQLAlchemy async URL; defaults to storage's SQLite file.
+        bot_api_url: PTB's `base_url`, for a town that runs its own Bot API server.
+        timezone: the zone users read dates and deadlines in; the database stays in UTC.
+        bot_username: the bot's @name without the @, used to build invite links.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="PINGXING_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = Field(default_factory=_default_database_url)
+    bot_api_url: str | None = None
+    timezone: str = "Asia/Shanghai"
+    bot_username: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        """Rejects a zone name the tz database does not know, naming it."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown timezone {value!r}") from error
+        return value
+
+    @field_validator("bot_token", "bot_api_url", "bot_username", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """Treats an empty variable (`PINGXING_BOT_TOKEN=` in `.env`) as not set."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The users' timezone as a `ZoneInfo`."""
+        return ZoneInfo(self.timezone)

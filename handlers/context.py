@@ -1,0 +1,66 @@
+"""The bot's shared state, typed: what every handler finds in `context.bot_data`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeAlias
+from zoneinfo import ZoneInfo
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+__all__ = ["CONTEXT_TYPES", "BotState", "Context", "utc_now"]
+
+# Seed and domain: users in China read local time; the database keeps UTC.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def utc_now() -> datetime:
+    """Returns the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class BotState:
+    """Everything handlers share, held in `application.bot_data`.
+
+    PTB creates this with no arguments when the Application is built; `build_application`
+    fills it in (at once when it is given a database, otherwise in `post_init`).
+
+    Attributes:
+        engine: the database engine, once opened.
+        sessions: the session factory; handlers open one transaction per update with it.
+        timezone: the zone users read dates in.
+        now: the clock; tests replace it to move through a cycle's deadline.
+        bot_username: the bot's @name, for invite links.
+        database_url: what `post_init` opens when no engine was given.
+        rubrics: parsed rubrics by the sha of their text, so a press never re-parses YAML.
+        owns_engine: whether `post_shutdown` should dispose of the engine.
+    """
+
+    engine: AsyncEngine | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
+    now: Callable[[], datetime] = utc_now
+    bot_username: str | None = None
+    database_url: str | None = None
+    rubrics: dict[str, Any] = field(default_factory=dict)
+    owns_engine: bool = False
+
+    def session_factory(self) -> async_sessionmaker[AsyncSession]:
+        """Returns the session factory, or raises if the database was never opened."""
+        if self.sessions is None:
+            raise RuntimeError("the database is not open yet: post_init has not run")
+        return self.sessions
+
+
+Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotState]
+"""The context type every callback receives."""
+
+CONTEXT_TYPES: ContextTypes[Context, dict[Any, Any], dict[Any, Any], BotState] = ContextTypes(
+    bot_data=BotState
+)
