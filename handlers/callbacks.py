@@ -20,6 +20,7 @@ __all__ = [
     "Kind",
     "decode",
     "encode",
+    "make_marker",
 ]
 
 # Bot API: InlineKeyboardButton.callback_data is 1-64 bytes.
@@ -138,3 +139,20 @@ def _check_fields(fields: list[str], raw: str) -> None:
     for argument in fields[3:]:
         if not _ARGUMENT.fullmatch(argument):
             raise CallbackDataError(f"bad argument {argument!r} in callback data", raw)
+
+
+def make_marker(version: int, rubric_sha256: str) -> str:
+    """Builds the marker a keyboard carries: the rubric snapshot and the assessment's version.
+
+    The first six hex digits of the pinned rubric's SHA-256 tell a keyboard from another
+    snapshot; the version (base 36) tells it from an earlier state of the same assessment.
+    """
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    encoded = ""
+    remaining = version
+    while True:
+        remaining, digit = divmod(remaining, 36)
+        encoded = digits[digit] + encoded
+        if remaining == 0:
+            break
+    return f"{rubric_sha256[:6].lower()}{encoded}"
