@@ -76,6 +76,8 @@ class RoleGrant(Base):
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     revoked_at: Mapped[datetime | None]
 
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined", innerjoin=True)
+
 
 class Invite(Base):
     """A single-use code binding a secretary to a branch; only its SHA-256 is kept."""

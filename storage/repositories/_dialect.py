@@ -1,0 +1,25 @@
+"""The one place that knows `INSERT ... ON CONFLICT` is spelled per dialect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = ["dialect_name", "insert_for"]
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """Returns `sqlite` or `postgresql` for the session's database."""
+    return session.get_bind().dialect.name
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """Returns the dialect's `insert(table)`, which has `on_conflict_do_nothing/update`.
+
+    Both dialects' constructs share that API, so callers write the statement once.
+    """
+    if dialect_name(session) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

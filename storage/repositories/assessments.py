@@ -1,0 +1,242 @@
+"""A branch's assessment in a cycle: answers, position, the card message, submission."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.models import Answer, AnswerSource, Assessment, AssessmentState
+from storage.repositories._dialect import insert_for
+from storage.repositories.audit import record_audit
+
+__all__ = [
+    "SUBMITTABLE_STATES",
+    "InvalidTransition",
+    "answers_of",
+    "get_assessment",
+    "get_assessment_for_update",
+    "get_or_create_assessment",
+    "set_answer",
+    "set_card",
+    "set_position",
+    "submit_assessment",
+]
+
+# A secretary may submit a first time, or again after the town returned it for revision.
+SUBMITTABLE_STATES = frozenset({AssessmentState.IN_PROGRESS, AssessmentState.RETURNED})
+
+
+class InvalidTransition(ValueError):
+    """A state change the procedure does not allow from the assessment's current state."""
+
+    def __init__(self, assessment_id: int, state: str, wanted: str) -> None:
+        super().__init__(f"assessment {assessment_id} is {state!r}: cannot become {wanted!r}")
+        self.assessment_id = assessment_id
+        self.state = state
+        self.wanted = wanted
+
+
+async def get_assessment(
+    session: AsyncSession, branch_id: int, cycle_id: int
+) -> Assessment | None:
+    """Returns the branch's assessment in the cycle, if started."""
+    return await session.scalar(
+        select(Assessment).where(
+            Assessment.branch_id == branch_id, Assessment.cycle_id == cycle_id
+        )
+    )
+
+
+async def get_or_create_assessment(
+    session: AsyncSession, branch_id: int, cycle_id: int, now: datetime
+) -> Assessment:
+    """Returns the branch's assessment in the cycle, starting it (`in_progress`) when new.
+
+    One query when it exists; otherwise an `INSERT ... ON CONFLICT DO NOTHING`, so two first
+    presses at once start one assessment, not an integrity error.
+    """
+    assessment = await get_assessment(session, branch_id, cycle_id)
+    if assessment is not None:
+        return assessment
+    await session.execute(
+        insert_for(session, Assessment)
+        .values(
+            branch_id=branch_id,
+            cycle_id=cycle_id,
+            state=AssessmentState.IN_PROGRESS,
+            version=1,
+            started_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["branch_id", "cycle_id"])
+    )
+    created = await get_assessment(session, branch_id, cycle_id)
+    if created is None:  # pragma: no cover - the row exists after the insert
+        raise LookupError(f"assessment of branch {branch_id} in cycle {cycle_id} vanished")
+    return created
+
+
+async def get_assessment_for_update(
+    session: AsyncSession, assessment_id: int
+) -> Assessment | None:
+    """Returns the assessment with its row locked until the transaction ends.
+
+    PostgreSQL takes a row lock (`FOR UPDATE`); SQLite already holds the database write lock
+    from `BEGIN IMMEDIATE`, and SQLAlchemy leaves the clause out there.
+    """
+    query = (
+        select(Assessment)
+        .where(Assessment.id == assessment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return await session.scalar(query)
+
+
+async def answers_of(
+    session: AsyncSession, assessment_id: int, source: AnswerSource = AnswerSource.SELF
+) -> dict[str, str | Decimal]:
+    """Returns `{item_id: level key or score}` of one source's current answers."""
+    rows = await session.execute(
+        select(Answer.item_id, Answer.level_key, Answer.score).where(
+            Answer.assessment_id == assessment_id, Answer.source == source
+        )
+    )
+    answers: dict[str, str | Decimal] = {}
+    for item_id, level_key, score in rows:
+        if level_key is not None:
+            answers[item_id] = level_key
+        elif score is not None:
+            answers[item_id] = score
+    return answers
+
+
+async def set_answer(
+    session: AsyncSession,
+    assessment_id: int,
+    item_id: str,
+    answer: str | Decimal,
+    source: AnswerSource,
+    person_id: int | None,
+    now: datetime,
+) -> None:
+    """Records the current answer (a level key, or a reviewer's `Decimal` score), in one upsert.
+
+    Raises:
+        TypeError: `answer` is neither a level key nor a Decimal (floats are refused).
+    """
+    if isinstance(answer, str):
+        level_key, score = answer, None
+    elif isinstance(answer, Decimal):
+        level_key, score = None, answer
+    else:
+        raise TypeError(f"answer must be a level key or a Decimal, got {answer!r}")
+    values = {
+        "level_key": level_key,
+        "score": score,
+        "answered_by": person_id,
+        "answered_at": now,
+    }
+    statement = (
+        insert_for(session, Answer)
+        .values(assessment_id=assessment_id, item_id=item_id, source=source, **values)
+        .on_conflict_do_update(index_elements=["assessment_id", "item_id", "source"], set_=values)
+    )
+    await session.execute(statement)
+
+
+async def set_position(
+    session: AsyncSession, assessment_id: int, item_id: str | None, now: datetime | None = None
+) -> int:
+    """Moves the secretary to `item_id` and bumps the version; returns the new version.
+
+    The version lets a handler refuse a press on a card that no longer shows the current item.
+    """
+    values: dict[str, object] = {
+        "current_item_id": item_id,
+        "version": Assessment.version + 1,
+    }
+    if now is not None:
+        values["updated_at"] = now
+    version = await session.scalar(
+        update(Assessment)
+        .where(Assessment.id == assessment_id)
+        .values(values)
+        .returning(Assessment.version)
+        .execution_options(synchronize_session=False)
+    )
+    if version is None:
+        raise LookupError(f"no assessment {assessment_id}")
+    return int(version)
+
+
+async def set_card(
+    session: AsyncSession, assessment_id: int, chat_id: int | None, message_id: int | None
+) -> None:
+    """Remembers which message is the assessment's card, edited in place."""
+    await session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment_id)
+        .values(card_chat_id=chat_id, card_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def submit_assessment(
+    session: AsyncSession,
+    assessment: Assessment,
+    declared_stars: int,
+    person_id: int | None,
+    now: datetime,
+) -> Assessment:
+    """Submits (locks) the self-assessment with the declared level, and audits it.
+
+    Raises:
+        InvalidTransition: it is neither in progress nor returned for revision.
+    """
+    old = {"state": assessment.state, "declared_stars": assessment.declared_stars}
+    # The state check is in the UPDATE itself, so a double press cannot submit twice, and the
+    # version is bumped in SQL, where set_position's bumps are already counted.
+    changed = await session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.state.in_(SUBMITTABLE_STATES))
+        .values(
+            state=AssessmentState.SUBMITTED,
+            declared_stars=declared_stars,
+            submitted_at=now,
+            updated_at=now,
+            version=Assessment.version + 1,
+        )
+        .returning(Assessment.version)
+        .execution_options(synchronize_session=False)
+    )
+    version = changed.scalar_one_or_none()
+    if version is None:
+        current = await session.scalar(
+            select(Assessment.state).where(Assessment.id == assessment.id)
+        )
+        raise InvalidTransition(assessment.id, str(current), AssessmentState.SUBMITTED)
+    for name, value in (
+        ("state", AssessmentState.SUBMITTED.value),
+        ("declared_stars", declared_stars),
+        ("submitted_at", now),
+        ("updated_at", now),
+        ("version", version),
+    ):
+        set_committed_value(assessment, name, value)
+    await record_audit(
+        session,
+        person_id,
+        "assessment.submit",
+        "assessment",
+        assessment.id,
+        old,
+        {"state": assessment.state, "declared_stars": declared_stars},
+        None,
+        now,
+    )
+    return assessment

@@ -1,0 +1,127 @@
+"""Messages owed (reminders, results) and their sending state.
+
+pending → sending → sent | failed_permanent, or back to pending for a retry. A delivery left in
+`sending` by a crash becomes `unknown`: Telegram may or may not have shown it, and sending it
+again could remind someone twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Delivery, DeliveryKind, DeliveryState
+from storage.repositories._dialect import insert_for
+from storage.repositories.audit import jsonable
+
+__all__ = [
+    "claim_due_deliveries",
+    "expire_stale_sendings",
+    "mark_failed",
+    "mark_sent",
+    "owe_delivery",
+]
+
+
+async def owe_delivery(
+    session: AsyncSession,
+    kind: DeliveryKind,
+    recipient_telegram_id: int,
+    due_key: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+) -> bool:
+    """Records a message owed; False when the same (kind, recipient, due key) already is."""
+    statement = (
+        insert_for(session, Delivery)
+        .values(
+            kind=kind,
+            recipient_telegram_id=recipient_telegram_id,
+            due_key=due_key,
+            payload=jsonable(payload),
+            state=DeliveryState.PENDING,
+            attempts=0,
+            due_at=due_at,
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "recipient_telegram_id", "due_key"])
+        .returning(Delivery.id)
+    )
+    return (await session.scalar(statement)) is not None
+
+
+async def claim_due_deliveries(session: AsyncSession, now: datetime, limit: int) -> list[Delivery]:
+    """Moves up to `limit` due pending deliveries to `sending` and returns them, oldest first.
+
+    One statement. On PostgreSQL the inner SELECT skips rows another sender has locked
+    (`FOR UPDATE SKIP LOCKED`); on SQLite the `BEGIN IMMEDIATE` write lock serialises senders.
+    """
+    due = (
+        select(Delivery.id)
+        .where(Delivery.state == DeliveryState.PENDING, Delivery.due_at <= now)
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed = await session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(due))
+        .values(state=DeliveryState.SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
+        .returning(Delivery)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return sorted(claimed.all(), key=lambda delivery: (delivery.due_at, delivery.id))
+
+
+async def mark_sent(session: AsyncSession, delivery_id: int, now: datetime) -> None:
+    """Records that Telegram accepted the message."""
+    await _set_state(session, delivery_id, state=DeliveryState.SENT, sent_at=now)
+
+
+async def mark_failed(
+    session: AsyncSession,
+    delivery_id: int,
+    error: str,
+    retry_at: datetime | None = None,
+) -> None:
+    """Records a failed send: retried at `retry_at`, or given up when it is None."""
+    if retry_at is None:
+        await _set_state(
+            session, delivery_id, state=DeliveryState.FAILED_PERMANENT, last_error=error
+        )
+    else:
+        await _set_state(
+            session,
+            delivery_id,
+            state=DeliveryState.PENDING,
+            last_error=error,
+            due_at=retry_at,
+            claimed_at=None,
+        )
+
+
+async def expire_stale_sendings(session: AsyncSession, claimed_before: datetime) -> int:
+    """Marks deliveries stuck in `sending` since before `claimed_before` as `unknown`."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < claimed_before)
+        .values(state=DeliveryState.UNKNOWN)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(result.all())
+
+
+async def _set_state(session: AsyncSession, delivery_id: int, **values: Any) -> None:
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(**values)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.one_or_none() is None:
+        raise LookupError(f"no delivery {delivery_id}")

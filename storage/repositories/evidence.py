@@ -1,0 +1,107 @@
+"""Evidence (佐证材料) on items, and declared bonus and deduction claims."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Claim, ClaimDirection, ClaimStatus, Evidence, EvidenceKind
+from storage.repositories._dialect import insert_for
+
+__all__ = ["add_claim", "add_evidence", "claims_of", "evidence_counts", "note_unique_id"]
+
+
+def note_unique_id(text: str) -> str:
+    """Returns the stand-in `file_unique_id` of a text note: the same text twice is one note."""
+    return "note:" + hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:40]
+
+
+async def add_evidence(
+    session: AsyncSession,
+    assessment_id: int,
+    item_id: str,
+    kind: EvidenceKind,
+    file_unique_id: str,
+    added_by: int | None,
+    now: datetime,
+    *,
+    file_id: str | None = None,
+    mime_type: str | None = None,
+    file_size: int | None = None,
+    file_name: str | None = None,
+    caption: str | None = None,
+) -> bool:
+    """Attaches evidence to an item in one statement.
+
+    Returns:
+        False when the same file (same `file_unique_id`) is already on that item.
+    """
+    statement = (
+        insert_for(session, Evidence)
+        .values(
+            assessment_id=assessment_id,
+            item_id=item_id,
+            kind=kind,
+            file_id=file_id,
+            file_unique_id=file_unique_id,
+            mime_type=mime_type,
+            file_size=file_size,
+            file_name=file_name,
+            caption=caption,
+            added_by=added_by,
+            added_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["assessment_id", "item_id", "file_unique_id"])
+        .returning(Evidence.id)
+    )
+    return (await session.scalar(statement)) is not None
+
+
+async def evidence_counts(session: AsyncSession, assessment_id: int) -> dict[str, int]:
+    """Returns `{item_id: number of pieces of evidence}` for the items that have any."""
+    rows = await session.execute(
+        select(Evidence.item_id, func.count())
+        .where(Evidence.assessment_id == assessment_id)
+        .group_by(Evidence.item_id)
+    )
+    return {item_id: int(count) for item_id, count in rows}
+
+
+async def add_claim(
+    session: AsyncSession,
+    assessment_id: int,
+    direction: ClaimDirection,
+    kind: str,
+    points_claimed: Decimal,
+    reason: str | None,
+    created_by: int | None,
+    now: datetime,
+) -> Claim:
+    """Declares a bonus or a deduction, awaiting the town's decision."""
+    claim = Claim(
+        assessment_id=assessment_id,
+        direction=direction,
+        kind=kind,
+        points_claimed=points_claimed,
+        reason=reason,
+        status=ClaimStatus.CLAIMED,
+        created_by=created_by,
+        created_at=now,
+    )
+    session.add(claim)
+    await session.flush()
+    return claim
+
+
+async def claims_of(
+    session: AsyncSession, assessment_id: int, direction: ClaimDirection | None = None
+) -> list[Claim]:
+    """Returns the assessment's claims (of one direction, or both) in the order declared."""
+    query = select(Claim).where(Claim.assessment_id == assessment_id)
+    if direction is not None:
+        query = query.where(Claim.direction == direction)
+    return list((await session.scalars(query.order_by(Claim.created_at, Claim.id))).all())

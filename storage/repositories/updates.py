@@ -1,0 +1,38 @@
+"""Telegram update ids already handled, so a re-delivered update changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProcessedUpdate
+from storage.repositories._dialect import insert_for
+
+__all__ = ["mark_update_processed", "prune_processed_updates"]
+
+
+async def mark_update_processed(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Records the update id; True the first time, False when it was already handled.
+
+    Call it in the same transaction as the handler's write: if the write rolls back, so does the
+    mark, and Telegram's retry is handled afresh.
+    """
+    statement = (
+        insert_for(session, ProcessedUpdate)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(ProcessedUpdate.update_id)
+    )
+    return (await session.scalar(statement)) is not None
+
+
+async def prune_processed_updates(session: AsyncSession, before: datetime) -> int:
+    """Forgets ids handled before `before` (Telegram stops retrying within a day)."""
+    result = await session.execute(
+        delete(ProcessedUpdate)
+        .where(ProcessedUpdate.processed_at < before)
+        .returning(ProcessedUpdate.update_id)
+    )
+    return len(result.all())
