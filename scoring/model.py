@@ -1,0 +1,319 @@
+"""The rubric (评分细则) as frozen data: areas, items, levels, gates, quota and the rest.
+
+A `Rubric` is built by `scoring.rubric_loader` from a YAML file and validated there; this module
+only holds the shapes and the lookups the scorer needs. Lookup tables are computed once per
+rubric in `__post_init__`, because the bot re-scores a branch on every button press.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeVar
+
+__all__ = [
+    "AnswerLevel",
+    "Area",
+    "Ballot",
+    "BonusRules",
+    "Category",
+    "CategoryPlan",
+    "DeductionRules",
+    "Gates",
+    "Item",
+    "Kind",
+    "Level",
+    "ReviewRules",
+    "Rubric",
+    "SpotCheck",
+    "Weights",
+]
+
+
+@dataclass(frozen=True)
+class Category:
+    """A branch category (领域), e.g. `rural` / 农村党支部."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class AnswerLevel:
+    """How a secretary answers an item: `fraction` of the item's points (完全做到 = 1)."""
+
+    key: str
+    label: str
+    fraction: Decimal
+
+
+@dataclass(frozen=True)
+class Item:
+    """One check of an area, from the seed's "是否…" clauses.
+
+    Attributes:
+        id: stable ASCII id, `<area>.<name>`; it travels in callback data.
+        area: the key of the area holding the item.
+        text: the Chinese text the secretary reads.
+        points: full marks of the item.
+        categories: the branch categories the item applies to.
+        evidence_hint: what evidence (佐证材料) proves the item.
+    """
+
+    id: str
+    area: str
+    text: str
+    points: Decimal
+    categories: frozenset[str]
+    evidence_hint: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area of the assessment (评定内容), e.g. `team` / 班子建设, with its items in order."""
+
+    key: str
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of bonus (加分项) or deduction (减分项)."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class BonusRules:
+    """Bonus kinds and the cap on their sum (累计加分一般不超过20分)."""
+
+    cap: Decimal
+    kinds: tuple[Kind, ...]
+
+
+@dataclass(frozen=True)
+class DeductionRules:
+    """Deduction kinds and the least points of one deduction (一次不少于20分)."""
+
+    min_points: Decimal
+    kinds: tuple[Kind, ...]
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A ballot choice of the review (评议), e.g. 好 = 100."""
+
+    key: str
+    label: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    """How ballots turn into the review score."""
+
+    ballots: tuple[Ballot, ...]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Shares of the assessment part and the review part in the total; they add up to 1."""
+
+    assessment: Decimal
+    review: Decimal
+
+
+@dataclass(frozen=True)
+class Level:
+    """A star level: totals from `min_total` (含) up to the next level's minimum."""
+
+    stars: int
+    min_total: Decimal
+    label: str
+
+
+@dataclass(frozen=True)
+class Gates:
+    """Conditions without which a branch cannot reach `stars` (the seed: five stars).
+
+    Attributes:
+        min_basic_100: a basic score (100 scale) under this blocks the level; `None`: no such gate.
+        deductions_forbid: any deduction blocks the level.
+        stars: the level the gates guard; a result at or above it that fails a gate drops to
+            the next level below.
+    """
+
+    min_basic_100: Decimal | None
+    deductions_forbid: bool
+    stars: int
+
+
+@dataclass(frozen=True)
+class SpotCheck:
+    """The county re-checks at least `fraction` of the branches of each of `levels`."""
+
+    levels: tuple[int, ...]
+    fraction: Decimal
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A complete, validated rubric. Build it with `parse_rubric` or `load_rubric`.
+
+    `levels` are in descending order of stars and minimum total; the last starts at 0, so every
+    total has a level. `quota` maps stars to the largest share of branches that may hold them.
+    """
+
+    name: str
+    source: str
+    basic_total: Decimal
+    categories: tuple[Category, ...]
+    answer_levels: tuple[AnswerLevel, ...]
+    areas: tuple[Area, ...]
+    bonus: BonusRules | None
+    deductions: DeductionRules
+    review: ReviewRules
+    weights: Weights
+    levels: tuple[Level, ...]
+    gates: Gates
+    quota: dict[int, Decimal]
+    spot_check: SpotCheck
+    warnings: tuple[str, ...] = ()
+    _items_by_id: dict[str, Item] = field(init=False, repr=False, compare=False)
+    _items_by_category: dict[str, tuple[Item, ...]] = field(init=False, repr=False, compare=False)
+    _answer_scores: dict[str, dict[str, Decimal]] = field(init=False, repr=False, compare=False)
+    _category_plans: dict[str, CategoryPlan] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        items = [item for area in self.areas for item in area.items]
+        by_category = {
+            category.key: tuple(item for item in items if category.key in item.categories)
+            for category in self.categories
+        }
+        # An answer level is worth points × fraction; computing it once per item keeps the
+        # per-press scoring loop to one dictionary lookup and one addition per item.
+        answer_scores = {
+            item.id: {level.key: item.points * level.fraction for level in self.answer_levels}
+            for item in items
+        }
+        plans = {
+            category: _plan_category(self.areas, category_items, answer_scores)
+            for category, category_items in by_category.items()
+        }
+        # Frozen dataclasses only allow this route for derived fields.
+        object.__setattr__(self, "_items_by_id", {item.id: item for item in items})
+        object.__setattr__(self, "_items_by_category", by_category)
+        object.__setattr__(self, "_answer_scores", answer_scores)
+        object.__setattr__(self, "_category_plans", plans)
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        """Every item of every area, in rubric order."""
+        return tuple(self._items_by_id.values())
+
+    def items_for(self, category: str) -> tuple[Item, ...]:
+        """Returns the items that apply to `category`, in rubric order.
+
+        Raises:
+            KeyError: the rubric has no such category.
+        """
+        try:
+            return self._items_by_category[category]
+        except KeyError:
+            raise KeyError(f"unknown category {category!r}") from None
+
+    def item(self, item_id: str) -> Item:
+        """Returns the item with this id. Raises KeyError naming the id when there is none."""
+        try:
+            return self._items_by_id[item_id]
+        except KeyError:
+            raise KeyError(f"unknown item {item_id!r}") from None
+
+    def answer_scores(self, item_id: str) -> dict[str, Decimal]:
+        """Returns the points each answer level is worth for this item."""
+        try:
+            return self._answer_scores[item_id]
+        except KeyError:
+            raise KeyError(f"unknown item {item_id!r}") from None
+
+    def plan(self, category: str) -> CategoryPlan:
+        """Returns the scorer's precomputed table for `category`.
+
+        Raises:
+            KeyError: the rubric has no such category.
+        """
+        try:
+            return self._category_plans[category]
+        except KeyError:
+            raise KeyError(f"unknown category {category!r}") from None
+
+    def category(self, key: str) -> Category:
+        """Returns the category with this key. Raises KeyError naming the key."""
+        return _find(self.categories, key, "category")
+
+    def answer_level(self, key: str) -> AnswerLevel:
+        """Returns the answer level with this key. Raises KeyError naming the key."""
+        return _find(self.answer_levels, key, "answer level")
+
+    def area(self, key: str) -> Area:
+        """Returns the area with this key. Raises KeyError naming the key."""
+        return _find(self.areas, key, "area")
+
+    def level(self, stars: int) -> Level:
+        """Returns the level with this many stars. Raises KeyError naming the stars."""
+        for level in self.levels:
+            if level.stars == stars:
+                return level
+        raise KeyError(f"unknown level {stars!r}")
+
+    def level_for_total(self, total: Decimal) -> Level:
+        """Returns the highest level whose minimum `total` reaches (gates not applied)."""
+        for level in self.levels:
+            if total >= level.min_total:
+                return level
+        return self.levels[-1]
+
+    def level_below(self, stars: int) -> int:
+        """Returns the stars of the level right under `stars`, or `stars` at the bottom."""
+        lower = [level.stars for level in self.levels if level.stars < stars]
+        return max(lower) if lower else stars
+
+
+# One item as the scorer walks it: (rubric position, id, points, level key → points earned).
+PlanEntry = tuple[int, str, Decimal, dict[str, Decimal]]
+# One area as the scorer walks it: (area key, full marks for the category, its items).
+PlanArea = tuple[str, Decimal, tuple[PlanEntry, ...]]
+CategoryPlan = tuple[PlanArea, ...]
+
+
+def _plan_category(
+    areas: tuple[Area, ...],
+    category_items: tuple[Item, ...],
+    answer_scores: dict[str, dict[str, Decimal]],
+) -> CategoryPlan:
+    """Lays out one category's items per area in rubric order, with their answer scores."""
+    applicable = {item.id for item in category_items}
+    plan = []
+    position = 0
+    for area in areas:
+        entries = []
+        for item in area.items:
+            if item.id in applicable:
+                entries.append((position, item.id, item.points, answer_scores[item.id]))
+                position += 1
+        full = sum((entry[2] for entry in entries), Decimal(0))
+        plan.append((area.key, full, tuple(entries)))
+    return tuple(plan)
+
+
+_Keyed = TypeVar("_Keyed", Category, AnswerLevel, Area)
+
+
+def _find(entries: tuple[_Keyed, ...], key: str, what: str) -> _Keyed:
+    """Finds the entry whose `key` matches, or raises KeyError naming what was looked for."""
+    for entry in entries:
+        if entry.key == key:
+            return entry
+    raise KeyError(f"unknown {what} {key!r}")

@@ -1,0 +1,153 @@
+"""The provisional view while a secretary is still answering, before any review.
+
+It shows, for every level, the review score that would reach it, and the fewest items whose full
+marks would lift the provisional stars by one level (DOMAIN.md, "Provisional score" and
+"Missing points").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from scoring.decimals import ZERO, ceil_cent, round_cent
+from scoring.gates import gated_stars
+from scoring.model import Level, Rubric
+
+__all__ = ["OUT_OF_REACH", "REACHED", "Provisional", "next_level_items", "provisional_view"]
+
+REACHED = "reached"
+OUT_OF_REACH = "out_of_reach"
+_HUNDRED = Decimal(100)
+# Stars are decided on the total rounded half-up to cents, and a rounded total reaches a
+# minimum with 2 decimals exactly when the raw total reaches the minimum less half a cent.
+_HALF_CENT = Decimal("0.005")
+
+
+@dataclass(frozen=True)
+class Provisional:
+    """The score as it stands before the review.
+
+    Attributes:
+        assumed_review: the review assumed for `total` and `stars`: basic_100 (the members rate
+            the branch as it rates itself).
+        total: the rounded total with that review.
+        stars: the stars with that review, after the gates.
+        needed_review: per level's stars, the least review score (2 decimals) whose rounded
+            total reaches the level, or `"reached"` (whatever the review) or `"out_of_reach"`
+            (over 100, or a gate blocks the level).
+    """
+
+    assumed_review: Decimal
+    total: Decimal
+    stars: int
+    needed_review: dict[int, Decimal | str]
+
+
+def provisional_view(
+    rubric: Rubric, basic_100: Decimal, weighted_assessment: Decimal, blocked: bool
+) -> Provisional:
+    """Builds the provisional view.
+
+    Args:
+        rubric: the rubric.
+        basic_100: the self-assessed basic score on the 100 scale (also the assumed review).
+        weighted_assessment: w_assessment × assessment.
+        blocked: whether a gate blocks the gated level.
+    """
+    review_weight = rubric.weights.review
+    raw = weighted_assessment + review_weight * basic_100
+    total = round_cent(raw if raw > ZERO else ZERO)
+    needed = {
+        level.stars: _needed_review(rubric, level, weighted_assessment, blocked)
+        for level in rubric.levels
+    }
+    return Provisional(
+        assumed_review=basic_100,
+        total=total,
+        stars=gated_stars(rubric, total, blocked),
+        needed_review=needed,
+    )
+
+
+def _needed_review(
+    rubric: Rubric, level: Level, weighted_assessment: Decimal, blocked: bool
+) -> Decimal | str:
+    """needed = (minimum − w_assessment × assessment) / w_review, in the rounding stars use."""
+    if level.min_total <= ZERO:
+        return REACHED  # the total is floored at 0, so the bottom level is always reached
+    if blocked and level.stars >= rubric.gates.stars:
+        return OUT_OF_REACH
+    gap = level.min_total - _HALF_CENT - weighted_assessment
+    if gap <= ZERO:
+        return REACHED
+    if not rubric.weights.review:
+        return OUT_OF_REACH
+    needed = ceil_cent(gap / rubric.weights.review)
+    return OUT_OF_REACH if needed > _HUNDRED else needed
+
+
+def next_level_items(
+    rubric: Rubric,
+    basic: Decimal,
+    bonus_less_deduction: Decimal,
+    has_deduction: bool,
+    provisional_stars: int,
+    losses: list[tuple[int, Decimal, int, str, Decimal]],
+) -> tuple[str, ...]:
+    """Finds the fewest items whose full marks lift the provisional stars by one level.
+
+    Full marks on an item raise basic_100, and with it the assumed review, so the provisional
+    total only grows with the points recovered; taking the largest losses first therefore
+    reaches the next level with the fewest items. Ties go to rubric order.
+
+    Args:
+        rubric: the rubric.
+        basic: the basic score on the rubric's scale.
+        bonus_less_deduction: the capped bonus minus the deductions.
+        has_deduction: whether any deduction was declared (items cannot clear that gate).
+        provisional_stars: the provisional stars now.
+        losses: `(answered, −lost, position, item id, lost)` per item below its points.
+
+    Returns:
+        Item ids, largest loss first; empty when at the top level or when no set can do it.
+    """
+    above = [level for level in rubric.levels if level.stars > provisional_stars]
+    if not above or not losses:
+        return ()
+    target = above[-1].stars
+    gates = rubric.gates
+    if has_deduction and gates.deductions_forbid and target >= gates.stars:
+        return ()
+    ordered = sorted(losses, key=lambda loss: (loss[1], loss[2]))
+    if not _reaches(
+        rubric,
+        basic + sum(loss[4] for loss in ordered),
+        bonus_less_deduction,
+        has_deduction,
+        target,
+    ):
+        return ()
+    recovered = ZERO
+    chosen = []
+    for loss in ordered:
+        recovered += loss[4]
+        chosen.append(loss[3])
+        if _reaches(rubric, basic + recovered, bonus_less_deduction, has_deduction, target):
+            break
+    return tuple(chosen)
+
+
+def _reaches(
+    rubric: Rubric, basic: Decimal, bonus_less_deduction: Decimal, has_deduction: bool, target: int
+) -> bool:
+    """Whether this basic score, reviewed as it rates itself, earns at least `target` stars."""
+    basic_100 = basic * _HUNDRED / rubric.basic_total
+    weights = rubric.weights
+    raw = weights.assessment * (basic_100 + bonus_less_deduction) + weights.review * basic_100
+    total = round_cent(raw if raw > ZERO else ZERO)
+    gates = rubric.gates
+    blocked = (gates.deductions_forbid and has_deduction) or (
+        gates.min_basic_100 is not None and basic_100 < gates.min_basic_100
+    )
+    return gated_stars(rubric, total, blocked) >= target

@@ -1,0 +1,155 @@
+"""The quota (五星级党支部每年评定数量一般不超过总数的30%) over all branches of a cycle in scope.
+
+1. Branches holding a capped level are ranked by total, then basic_100, then review, descending.
+2. At most floor(share × branches in scope) keep the level (30% of 7 branches is 2).
+3. The rest drop one level with the reason `over_quota`.
+4. Branches tied on all three keys across the cut-off all drop and are flagged
+   (`tie_at_cutoff`) for the committee: the quota is never exceeded automatically.
+
+Levels are processed from the top, so a branch dropped from five stars competes for four.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from scoring.model import Rubric
+from scoring.score import ScoreResult
+
+__all__ = ["OVER_QUOTA", "TIE_AT_CUTOFF", "QuotaOutcome", "QuotaResult", "apply_quota"]
+
+# Reason codes; the handlers' catalogue says "超出五星级比例" and "并列, 待党委研究".
+OVER_QUOTA = "over_quota"
+TIE_AT_CUTOFF = "tie_at_cutoff"
+
+
+@dataclass(frozen=True)
+class QuotaOutcome:
+    """One branch after the quota.
+
+    Attributes:
+        branch_id: the id the caller gave.
+        stars: the stars after the gates, before the quota (None without a review).
+        stars_after_quota: the stars after the quota (None without a review).
+        reason: None when unchanged, else `over_quota` or `tie_at_cutoff`.
+        tie_at_cutoff: tied on total, basic_100 and review across a cut-off; the committee
+            decides.
+    """
+
+    branch_id: str
+    stars: int | None
+    stars_after_quota: int | None
+    reason: str | None
+    tie_at_cutoff: bool
+
+
+@dataclass(frozen=True)
+class QuotaResult:
+    """The quota applied to a set of branches.
+
+    Attributes:
+        in_scope: the number of branches the shares apply to.
+        shares: stars → the share used (with any approved override).
+        limits: stars → the most branches that may hold that level.
+        outcomes: one per branch, in the order given.
+    """
+
+    in_scope: int
+    shares: dict[int, Decimal]
+    limits: dict[int, int]
+    outcomes: tuple[QuotaOutcome, ...]
+
+    @property
+    def five_star_limit(self) -> int | None:
+        """The limit of the highest capped level (five stars in the seed), or None."""
+        return self.limits[max(self.limits)] if self.limits else None
+
+    def outcome(self, branch_id: str) -> QuotaOutcome:
+        """Returns the outcome of one branch. Raises KeyError naming the id."""
+        for outcome in self.outcomes:
+            if outcome.branch_id == branch_id:
+                return outcome
+        raise KeyError(f"unknown branch {branch_id!r}")
+
+
+def apply_quota(
+    rubric: Rubric,
+    scored: Sequence[tuple[str, ScoreResult]],
+    quota_override: Decimal | None = None,
+) -> QuotaResult:
+    """Applies the rubric's quotas to every branch in scope.
+
+    Args:
+        rubric: gives the shares per level and the level order.
+        scored: `(branch id, result)` for every branch in scope, including those without a
+            review (they count in scope but hold no stars).
+        quota_override: a higher share approved by the county for the top capped level
+            (five stars in the seed).
+
+    Raises:
+        ValueError: a duplicate branch id, or an override outside (0, 1].
+    """
+    ids = [branch_id for branch_id, _ in scored]
+    if len(set(ids)) != len(ids):
+        duplicates = sorted({branch_id for branch_id in ids if ids.count(branch_id) > 1})
+        raise ValueError(f"duplicate branch ids: {duplicates!r}")
+    shares = dict(rubric.quota)
+    if quota_override is not None:
+        if not Decimal(0) < quota_override <= 1:
+            raise ValueError(f"quota override must be above 0 and at most 1, got {quota_override}")
+        shares[max(shares) if shares else rubric.levels[0].stars] = quota_override
+    in_scope = len(scored)
+    stars = {branch_id: result.stars for branch_id, result in scored}
+    reasons: dict[str, str] = {}
+    ties: set[str] = set()
+    limits = {}
+    for capped in sorted(shares, reverse=True):
+        limit = int((shares[capped] * in_scope).to_integral_value(rounding=ROUND_FLOOR))
+        limits[capped] = limit
+        holders = [
+            (branch_id, result) for branch_id, result in scored if stars[branch_id] == capped
+        ]
+        if len(holders) <= limit:
+            continue
+        dropped, tied = _over_limit(holders, limit)
+        for branch_id in dropped:
+            stars[branch_id] = rubric.level_below(capped)
+            reasons[branch_id] = TIE_AT_CUTOFF if branch_id in tied else OVER_QUOTA
+        ties |= tied
+    outcomes = tuple(
+        QuotaOutcome(
+            branch_id=branch_id,
+            stars=result.stars,
+            stars_after_quota=stars[branch_id],
+            reason=reasons.get(branch_id),
+            tie_at_cutoff=branch_id in ties,
+        )
+        for branch_id, result in scored
+    )
+    return QuotaResult(in_scope=in_scope, shares=shares, limits=limits, outcomes=outcomes)
+
+
+def _over_limit(holders: list[tuple[str, ScoreResult]], limit: int) -> tuple[list[str], set[str]]:
+    """Returns the branches that lose the level, and those among them tied at the cut-off."""
+    ranked = sorted(holders, key=lambda holder: _rank_key(holder[1]), reverse=True)
+    tied: set[str] = set()
+    kept = limit
+    if limit > 0:
+        cutoff_key = _rank_key(ranked[limit - 1][1])
+        if _rank_key(ranked[limit][1]) == cutoff_key:
+            # Keeping only some of the tied would exceed the quota or pick arbitrarily.
+            tied = {branch_id for branch_id, result in ranked if _rank_key(result) == cutoff_key}
+            kept = sum(1 for _, result in ranked[:limit] if _rank_key(result) > cutoff_key)
+    return [branch_id for branch_id, _ in ranked[kept:]], tied
+
+
+def _rank_key(result: ScoreResult) -> tuple[Decimal, Decimal, Decimal]:
+    """Ranks by total, then basic_100, then review (all present for a branch holding stars)."""
+    zero = Decimal(0)
+    return (
+        result.total if result.total is not None else zero,
+        result.basic_100,
+        result.review if result.review is not None else zero,
+    )

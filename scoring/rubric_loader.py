@@ -1,0 +1,442 @@
+"""Loads and validates a rubric from YAML (`parse_rubric`, `load_rubric`).
+
+The format is described in `docs/rubrics.md`; `scoring/rubrics/default.yaml` is the annotated
+example derived from the seed. Every problem is collected before failing, and each names the
+file, the field path and the bad value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scoring.decimals import ZERO, format_decimal
+from scoring.model import (
+    AnswerLevel,
+    Area,
+    Ballot,
+    BonusRules,
+    Category,
+    DeductionRules,
+    Gates,
+    Item,
+    Kind,
+    Level,
+    ReviewRules,
+    Rubric,
+    SpotCheck,
+    Weights,
+)
+from scoring.rubric_reader import RubricError, RubricReader, join
+from scoring.rubric_yaml import read_yaml
+
+__all__ = ["RubricError", "load_rubric", "parse_rubric"]
+
+_TOP_KEYS = (
+    "name",
+    "basic_total",
+    "categories",
+    "answer_levels",
+    "areas",
+    "bonus",
+    "deductions",
+    "review",
+    "weights",
+    "levels",
+    "gates",
+    "quota",
+    "spot_check",
+)
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
+# The seed: the assessment part counts "不低于70%", the review part "不高于30%".
+_SEED_MIN_ASSESSMENT_WEIGHT = Decimal("0.7")
+_SEED_MAX_REVIEW_WEIGHT = Decimal("0.3")
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Reads and validates the rubric file at `path`.
+
+    Raises:
+        RubricError: the file cannot be read or the rubric is invalid.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RubricError([f"{path}: cannot read the file: {error}"]) from error
+    return parse_rubric(text, source=str(path))
+
+
+def parse_rubric(text: str, source: str = "<string>") -> Rubric:
+    """Parses and validates rubric YAML.
+
+    Args:
+        text: the YAML text.
+        source: the name used in problem messages (usually the file path).
+
+    Raises:
+        RubricError: with one problem per invalid field.
+    """
+    try:
+        document = read_yaml(text)
+    except yaml.YAMLError as error:
+        detail = " ".join(str(error).split())
+        raise RubricError([f"{source}: not valid YAML: {detail}"]) from error
+    reader = RubricReader(source)
+    top = reader.mapping(document, "", _TOP_KEYS)
+    if top is None:
+        raise RubricError(reader.problems)
+    rubric = _build(reader, top, source)
+    if reader.problems or rubric is None:
+        raise RubricError(reader.problems)
+    return rubric
+
+
+def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | None:
+    """Reads every section; returns None when a section is too broken to build a Rubric."""
+    name = reader.text(top.get("name"), "name")
+    basic_total = reader.number(top.get("basic_total"), "basic_total", positive=True)
+    categories = _read_categories(reader, top.get("categories"))
+    answer_levels = _read_answer_levels(reader, top.get("answer_levels"))
+    category_keys = frozenset(category.key for category in categories)
+    areas = _read_areas(reader, top.get("areas"), category_keys)
+    _check_category_totals(reader, areas, categories, basic_total)
+    bonus = _read_bonus(reader, top.get("bonus"))
+    deductions = _read_deductions(reader, top.get("deductions"))
+    review = _read_review(reader, top.get("review"))
+    weights, warnings = _read_weights(reader, top.get("weights"))
+    levels = _read_levels(reader, top.get("levels"))
+    gates = _read_gates(reader, top.get("gates"), levels)
+    quota = _read_quota(reader, top.get("quota"), levels)
+    spot_check = _read_spot_check(reader, top.get("spot_check"), levels)
+    if gates is None or spot_check is None or deductions is None or not levels:
+        return None
+    return Rubric(
+        name=name,
+        source=source,
+        basic_total=basic_total,
+        categories=categories,
+        answer_levels=answer_levels,
+        areas=areas,
+        bonus=bonus,
+        deductions=deductions,
+        review=review,
+        weights=weights,
+        levels=levels,
+        gates=gates,
+        quota=quota,
+        spot_check=spot_check,
+        warnings=tuple(f"{source}: {warning}" for warning in warnings),
+    )
+
+
+def _read_kinds(reader: RubricReader, value: Any, path: str) -> tuple[Kind, ...]:
+    """Reads a list of `{key, label}` entries with unique keys."""
+    kinds = []
+    for index, entry in enumerate(reader.sequence(value, path)):
+        entry_path = join(path, index)
+        fields = reader.mapping(entry, entry_path, ("key", "label"))
+        if fields is not None:
+            kinds.append(
+                Kind(
+                    key=reader.key(fields.get("key"), join(entry_path, "key")),
+                    label=reader.text(fields.get("label"), join(entry_path, "label")),
+                )
+            )
+    reader.unique(((join(join(path, i), "key"), k.key) for i, k in enumerate(kinds)), "key")
+    return tuple(kinds)
+
+
+def _read_categories(reader: RubricReader, value: Any) -> tuple[Category, ...]:
+    """Reads the branch categories (领域)."""
+    return tuple(
+        Category(kind.key, kind.label) for kind in _read_kinds(reader, value, "categories")
+    )
+
+
+def _read_answer_levels(reader: RubricReader, value: Any) -> tuple[AnswerLevel, ...]:
+    """Reads the answer levels with their fractions of an item's points."""
+    levels = []
+    for index, entry in enumerate(reader.sequence(value, "answer_levels")):
+        path = join("answer_levels", index)
+        fields = reader.mapping(entry, path, ("key", "label", "fraction"))
+        if fields is not None:
+            levels.append(
+                AnswerLevel(
+                    key=reader.key(fields.get("key"), join(path, "key")),
+                    label=reader.text(fields.get("label"), join(path, "label")),
+                    fraction=reader.number(
+                        fields.get("fraction"), join(path, "fraction"), minimum=ZERO, maximum=_ONE
+                    ),
+                )
+            )
+    reader.unique(
+        ((f"answer_levels[{i}].key", level.key) for i, level in enumerate(levels)), "key"
+    )
+    return tuple(levels)
+
+
+def _read_areas(
+    reader: RubricReader, value: Any, category_keys: frozenset[str]
+) -> tuple[Area, ...]:
+    """Reads the areas and their items; item categories default to every category."""
+    areas = []
+    item_ids: list[tuple[str, str]] = []
+    for index, entry in enumerate(reader.sequence(value, "areas")):
+        path = join("areas", index)
+        fields = reader.mapping(entry, path, ("key", "title", "items"))
+        if fields is None:
+            continue
+        key = reader.key(fields.get("key"), join(path, "key"))
+        items = []
+        for item_index, item_entry in enumerate(
+            reader.sequence(fields.get("items"), join(path, "items"))
+        ):
+            item_path = join(join(path, "items"), item_index)
+            item = _read_item(reader, item_entry, item_path, key, category_keys)
+            if item is not None:
+                items.append(item)
+                item_ids.append((join(item_path, "id"), item.id))
+        areas.append(
+            Area(
+                key=key,
+                title=reader.text(fields.get("title"), join(path, "title")),
+                items=tuple(items),
+            )
+        )
+    reader.unique(((f"areas[{i}].key", area.key) for i, area in enumerate(areas)), "area key")
+    reader.unique(item_ids, "item id")
+    return tuple(areas)
+
+
+def _read_item(
+    reader: RubricReader, value: Any, path: str, area_key: str, category_keys: frozenset[str]
+) -> Item | None:
+    """Reads one item; its categories must be declared ones."""
+    fields = reader.mapping(value, path, ("id", "text", "points"), ("categories", "evidence_hint"))
+    if fields is None:
+        return None
+    categories = category_keys
+    if "categories" in fields:
+        listed = reader.sequence(fields["categories"], join(path, "categories"))
+        for position, category in enumerate(listed):
+            if category not in category_keys:
+                reader.problem(
+                    join(join(path, "categories"), position),
+                    f"unknown category {category!r} (expected {', '.join(sorted(category_keys))})",
+                )
+        categories = frozenset(str(category) for category in listed) & category_keys
+    hint = fields.get("evidence_hint", "")
+    if not isinstance(hint, str):
+        reader.problem(join(path, "evidence_hint"), f"expected text, got {hint!r}")
+        hint = ""
+    return Item(
+        id=reader.item_id(fields.get("id"), join(path, "id"), area_key),
+        area=area_key,
+        text=reader.text(fields.get("text"), join(path, "text")),
+        points=reader.number(fields.get("points"), join(path, "points"), positive=True),
+        categories=categories,
+        evidence_hint=hint,
+    )
+
+
+def _check_category_totals(
+    reader: RubricReader,
+    areas: tuple[Area, ...],
+    categories: tuple[Category, ...],
+    basic_total: Decimal,
+) -> None:
+    """Each category's items must add up to the declared basic total (基础项)."""
+    for category in categories:
+        total = sum(
+            (
+                item.points
+                for area in areas
+                for item in area.items
+                if category.key in item.categories
+            ),
+            ZERO,
+        )
+        if total != basic_total:
+            reader.problem(
+                "areas",
+                f"items of category {category.key!r} add up to {format_decimal(total)}, "
+                f"not basic_total {format_decimal(basic_total)}",
+            )
+
+
+def _read_bonus(reader: RubricReader, value: Any) -> BonusRules | None:
+    """Reads the bonus rules; `bonus: null` means the rubric has no bonus."""
+    if value is None:
+        return None
+    fields = reader.mapping(value, "bonus", ("cap", "kinds"))
+    if fields is None:
+        return None
+    return BonusRules(
+        cap=reader.number(fields.get("cap"), "bonus.cap", minimum=ZERO),
+        kinds=_read_kinds(reader, fields.get("kinds"), "bonus.kinds"),
+    )
+
+
+def _read_deductions(reader: RubricReader, value: Any) -> DeductionRules | None:
+    """Reads the deduction kinds and the least points of one deduction."""
+    fields = reader.mapping(value, "deductions", ("min_points", "kinds"))
+    if fields is None:
+        return None
+    return DeductionRules(
+        min_points=reader.number(fields.get("min_points"), "deductions.min_points", minimum=ZERO),
+        kinds=_read_kinds(reader, fields.get("kinds"), "deductions.kinds"),
+    )
+
+
+def _read_review(reader: RubricReader, value: Any) -> ReviewRules:
+    """Reads the ballot choices and their values on the 100 scale."""
+    fields = reader.mapping(value, "review", ("ballots",))
+    ballots = []
+    entries = reader.sequence(fields.get("ballots"), "review.ballots") if fields else []
+    for index, entry in enumerate(entries):
+        path = join("review.ballots", index)
+        ballot = reader.mapping(entry, path, ("key", "label", "value"))
+        if ballot is not None:
+            ballots.append(
+                Ballot(
+                    key=reader.key(ballot.get("key"), join(path, "key")),
+                    label=reader.text(ballot.get("label"), join(path, "label")),
+                    value=reader.number(
+                        ballot.get("value"), join(path, "value"), minimum=ZERO, maximum=_HUNDRED
+                    ),
+                )
+            )
+    reader.unique(((f"review.ballots[{i}].key", b.key) for i, b in enumerate(ballots)), "key")
+    return ReviewRules(ballots=tuple(ballots))
+
+
+def _read_weights(reader: RubricReader, value: Any) -> tuple[Weights, list[str]]:
+    """Reads the weights; they must add up to 1, and leaving the seed's bounds is a warning."""
+    fields = reader.mapping(value, "weights", ("assessment", "review")) or {}
+    assessment = reader.number(
+        fields.get("assessment"), "weights.assessment", minimum=ZERO, maximum=_ONE
+    )
+    review = reader.number(fields.get("review"), "weights.review", minimum=ZERO, maximum=_ONE)
+    warnings = []
+    if fields and assessment + review != _ONE:
+        reader.problem(
+            "weights",
+            f"assessment {format_decimal(assessment)} + review {format_decimal(review)} "
+            f"must add up to 1, got {format_decimal(assessment + review)}",
+        )
+    elif assessment < _SEED_MIN_ASSESSMENT_WEIGHT or review > _SEED_MAX_REVIEW_WEIGHT:
+        warnings.append(
+            f"weights: assessment {format_decimal(assessment)} / review {format_decimal(review)} "
+            "departs from the seed (assessment at least 0.7, review at most 0.3)"
+        )
+    return Weights(assessment=assessment, review=review), warnings
+
+
+def _read_levels(reader: RubricReader, value: Any) -> tuple[Level, ...]:
+    """Reads the levels: strictly descending in stars and minimum, the last starting at 0."""
+    levels = []
+    for index, entry in enumerate(reader.sequence(value, "levels")):
+        path = join("levels", index)
+        fields = reader.mapping(entry, path, ("stars", "min_total", "label"))
+        if fields is not None:
+            levels.append(
+                Level(
+                    stars=reader.integer(fields.get("stars"), join(path, "stars")),
+                    min_total=reader.number(
+                        fields.get("min_total"), join(path, "min_total"), minimum=ZERO
+                    ),
+                    label=reader.text(fields.get("label"), join(path, "label")),
+                )
+            )
+    for index in range(1, len(levels)):
+        above, below = levels[index - 1], levels[index]
+        if below.stars >= above.stars:
+            reader.problem(
+                f"levels[{index}].stars",
+                f"levels must be strictly descending: {below.stars} after {above.stars}",
+            )
+        if below.min_total >= above.min_total:
+            reader.problem(
+                f"levels[{index}].min_total",
+                "levels must be strictly descending: "
+                f"{format_decimal(below.min_total)} after {format_decimal(above.min_total)}",
+            )
+    if levels and levels[-1].min_total != ZERO:
+        reader.problem(
+            f"levels[{len(levels) - 1}].min_total",
+            f"the last level must start at 0 so every total has a level, got "
+            f"{format_decimal(levels[-1].min_total)} (add an unrated level with stars: 0)",
+        )
+    return tuple(levels)
+
+
+def _read_gates(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> Gates | None:
+    """Reads the gates; `stars` defaults to the top level and must not be the bottom one."""
+    fields = reader.mapping(value, "gates", ("min_basic_100", "deductions_forbid"), ("stars",))
+    if fields is None:
+        return None
+    minimum = fields.get("min_basic_100")
+    stars = fields.get("stars", levels[0].stars if levels else 0)
+    stars = reader.integer(stars, "gates.stars")
+    if levels and stars not in [level.stars for level in levels[:-1]]:
+        reader.problem(
+            "gates.stars",
+            f"expected the stars of a level above the bottom one, got {stars!r}",
+        )
+    return Gates(
+        min_basic_100=None
+        if minimum is None
+        else reader.number(minimum, "gates.min_basic_100", minimum=ZERO, maximum=_HUNDRED),
+        deductions_forbid=reader.boolean(
+            fields.get("deductions_forbid"), "gates.deductions_forbid"
+        ),
+        stars=stars,
+    )
+
+
+def _read_quota(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> dict[int, Decimal]:
+    """Reads `{stars: share}`; a share is above 0 and at most 1; the bottom level has none."""
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, dict):
+        reader.problem("quota", f"expected a mapping of stars to shares, got {value!r}")
+        return {}
+    capped = [level.stars for level in levels[:-1]]
+    quota = {}
+    for stars, share in value.items():
+        path = f"quota.{stars}"
+        if isinstance(stars, bool) or stars not in capped:
+            reader.problem(
+                path, f"expected the stars of a level above the bottom one, got {stars!r}"
+            )
+            continue
+        quota[stars] = reader.number(share, path, positive=True, maximum=_ONE)
+    return quota
+
+
+def _read_spot_check(
+    reader: RubricReader, value: Any, levels: tuple[Level, ...]
+) -> SpotCheck | None:
+    """Reads which levels the county samples and the least share it re-checks."""
+    fields = reader.mapping(value, "spot_check", ("levels", "fraction"))
+    if fields is None:
+        return None
+    known = [level.stars for level in levels]
+    sampled = []
+    for index, stars in enumerate(
+        reader.sequence(fields.get("levels"), "spot_check.levels", allow_empty=True)
+    ):
+        if isinstance(stars, bool) or stars not in known:
+            reader.problem(f"spot_check.levels[{index}]", f"unknown level {stars!r}")
+        else:
+            sampled.append(stars)
+    return SpotCheck(
+        levels=tuple(sampled),
+        fraction=reader.number(
+            fields.get("fraction"), "spot_check.fraction", positive=True, maximum=_ONE
+        ),
+    )
