@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    filters,
+)
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
+from handlers import assessment, binding
+from handlers.callbacks import Kind
 from handlers.catalogue import text
 from handlers.context import CONTEXT_TYPES, BotState
 from handlers.errors import handle_error
 from handlers.ordering import PerUserUpdateProcessor
+from handlers.refusals import refuse_unknown_button
 
 __all__ = ["COMMANDS", "OFFLINE_TOKEN", "build_application", "prepare_application"]
 
@@ -78,8 +88,37 @@ def build_application(
     return application
 
 
+def _on_button(kind: Kind) -> str:
+    """The callback-data pattern of one kind of button."""
+    return rf"^{re.escape(kind.code)}:"
+
+
 def _register_handlers(application: PingxingApplication) -> None:
-    """Adds every handler. Order matters: the first matching handler in a group wins."""
+    """Adds every handler. Order matters: the first matching handler in group 0 wins.
+
+    Only private chats are served: the bot talks to one secretary at a time.
+    """
+    private = filters.ChatType.PRIVATE
+    # 1. Commands first, so "/cancel" is never taken for a claim's reason or an evidence note.
+    application.add_handler(CommandHandler("start", binding.start, filters=private))
+    application.add_handler(CommandHandler("assess", assessment.assess, filters=private))
+
+    # 2. Buttons, one handler per callback-data kind (the kind is the prefix before ":").
+    buttons = {
+        Kind.ANSWER: assessment.record_answer,
+        Kind.PREVIOUS: assessment.show_previous,
+        Kind.SKIP: assessment.skip_item,
+        Kind.GOTO: assessment.go_to_item,
+        Kind.CONTENTS: assessment.show_contents,
+        Kind.AREA: assessment.show_area,
+        Kind.CARD: assessment.show_card,
+    }
+    for kind, callback in buttons.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=_on_button(kind)))
+    # 3. Any other button (malformed, forged, from an older version of the bot) is refused.
+    application.add_handler(CallbackQueryHandler(refuse_unknown_button))
+
+    # Last: the one error handler, which logs and tells the user plainly.
     application.add_error_handler(handle_error)
 
 

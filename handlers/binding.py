@@ -1,0 +1,78 @@
+"""Binding: `/start <code>` from an invite link makes the user the secretary of a branch.
+
+No callback-data kinds: binding happens through the deep link's `start` parameter only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Update
+
+from handlers.context import Context
+from handlers.uow import Work, run_unit_of_work
+from storage.models import Branch, Town
+from storage.repositories.invites import (
+    RedeemResult,
+    recent_failed_attempts,
+    record_bind_attempt,
+    redeem_invite,
+)
+from storage.repositories.people import get_or_create_person
+from storage.repositories.roles import secretary_branch
+
+__all__ = ["FAILED_ATTEMPTS_ALLOWED", "FAILED_ATTEMPTS_WINDOW", "start"]
+
+# Codes carry 128 random bits, so this is not what keeps guessers out; it keeps a script from
+# hammering the database, and five honest typos in a quarter of an hour are plenty.
+FAILED_ATTEMPTS_ALLOWED = 5
+FAILED_ATTEMPTS_WINDOW = timedelta(minutes=15)
+
+
+async def start(update: Update, context: Context) -> None:
+    """Binds the user with the invite code after /start, or greets them by where they stand."""
+    code = context.args[0] if context.args else None
+    if code is None:
+        await run_unit_of_work(update, context, greet)
+    else:
+        await run_unit_of_work(update, context, lambda work: bind(work, code))
+
+
+async def greet(work: Work) -> None:
+    """Welcomes a bound secretary back, or explains how to get an invite."""
+    branch = await secretary_branch(work.session, work.telegram_id)
+    if branch is None:
+        work.say("binding.how_to_bind")
+        return
+    town = await _town_of(work, branch)
+    work.say("binding.welcome_back", branch=branch.name, town=town.name)
+
+
+async def bind(work: Work, code: str) -> None:
+    """Redeems the invite code once; every kind of refusal gets the same plain answer."""
+    since = work.now - FAILED_ATTEMPTS_WINDOW
+    if await recent_failed_attempts(work.session, work.telegram_id, since) >= (
+        FAILED_ATTEMPTS_ALLOWED
+    ):
+        minutes = int(FAILED_ATTEMPTS_WINDOW.total_seconds() // 60)
+        work.say("binding.slow_down", minutes=minutes)
+        return
+    user = work.update.effective_user
+    person = await get_or_create_person(
+        work.session, work.telegram_id, user.full_name if user else None
+    )
+    outcome = await redeem_invite(work.session, code.strip(), person, work.now)
+    ok = outcome.result is not RedeemResult.REFUSED
+    await record_bind_attempt(work.session, work.telegram_id, ok, work.now)
+    if outcome.branch is None:
+        work.say("binding.refused")
+    elif outcome.result is RedeemResult.ALREADY_YOURS:
+        work.say("binding.already_bound", branch=outcome.branch.name)
+    else:
+        town = await _town_of(work, outcome.branch)
+        work.say("binding.bound", branch=outcome.branch.name, town=town.name)
+
+
+async def _town_of(work: Work, branch: Branch) -> Town:
+    """Loads the branch's town (for its name)."""
+    return await work.session.get_one(Town, branch.town_id)

@@ -1,0 +1,197 @@
+"""The unit of work every update goes through: one transaction, then the replies.
+
+    begin → mark the update processed (a re-delivered update stops here) → the flow's action
+    (load who the user is, validate, write, decide the replies) → commit → send the replies
+
+Nothing is sent before the commit, so a reply never claims something the database does not
+hold; if the commit fails the user is told it was not saved. Every callback query is answered
+exactly once, whatever happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InputFile, Message, Update
+from telegram.error import BadRequest
+
+from handlers.cards import Screen
+from handlers.catalogue import text
+from handlers.context import BotState, Context
+from handlers.errors import is_harmless_bad_request
+from storage.repositories.updates import mark_update_processed
+
+__all__ = [
+    "AnswerQuery",
+    "EditMessage",
+    "Reply",
+    "SendMessage",
+    "SendPhoto",
+    "Work",
+    "run_unit_of_work",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AnswerQuery:
+    """Answers the callback query, optionally with a toast (or an alert)."""
+
+    text: str | None = None
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    """Edits a message in place (the item card)."""
+
+    chat_id: int
+    message_id: int
+    screen: Screen
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    """Sends a new message; `on_sent` runs with it afterwards (e.g. to remember a new card)."""
+
+    chat_id: int
+    screen: Screen
+    on_sent: Callable[[Message], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
+class SendPhoto:
+    """Sends a picture (the summary chart)."""
+
+    chat_id: int
+    photo: bytes
+    filename: str = "chart.png"
+
+
+Reply = AnswerQuery | EditMessage | SendMessage | SendPhoto
+
+
+@dataclass
+class Work:
+    """One update's transaction and the replies decided inside it.
+
+    Attributes:
+        session: the open transaction; flows read and write through storage with it.
+        state: the bot's shared state (clock, timezone, rubric cache).
+        update: the update being handled.
+        now: the instant the update is handled at (aware UTC), one value for all its writes.
+        replies: what to send once the transaction has committed, in order.
+    """
+
+    session: AsyncSession
+    state: BotState
+    update: Update
+    now: datetime
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def telegram_id(self) -> int:
+        """The numeric id of the user who sent the update."""
+        user = self.update.effective_user
+        if user is None:
+            raise ValueError(f"update {self.update.update_id} has no user")
+        return user.id
+
+    @property
+    def chat_id(self) -> int:
+        """The chat the update came from (a private chat with the secretary)."""
+        chat = self.update.effective_chat
+        if chat is None:
+            raise ValueError(f"update {self.update.update_id} has no chat")
+        return chat.id
+
+    def reply(self, *replies: Reply) -> None:
+        """Queues replies for after the commit."""
+        self.replies.extend(replies)
+
+    def say(self, key: str, **params: object) -> None:
+        """Queues a plain message with a catalogue text; a toast when the update is a press."""
+        if self.update.callback_query is not None:
+            self.reply(AnswerQuery(text(key, **params), alert=True))
+        else:
+            self.reply(SendMessage(self.chat_id, Screen(text(key, **params))))
+
+
+Action = Callable[[Work], Awaitable[None]]
+
+
+async def run_unit_of_work(update: Update, context: Context, action: Action) -> None:
+    """Runs `action` in one transaction for `update`, then sends the replies it queued.
+
+    Args:
+        update: the incoming update.
+        context: the callback context (its `bot_data` holds the session factory and clock).
+        action: the flow's work; it queues replies on the `Work` it receives.
+    """
+    state = context.bot_data
+    try:
+        async with state.session_factory().begin() as session:
+            work = Work(session, state, update, state.now())
+            if not await mark_update_processed(session, update.update_id, work.now):
+                # Telegram re-delivered an update we already committed: change nothing.
+                logger.info("update %s already processed", update.update_id)
+                work.replies.clear()
+            else:
+                await action(work)
+    except SQLAlchemyError:
+        logger.exception("update %s not saved", update.update_id)
+        await _send_replies(update, context, [_not_saved(update)])
+        return
+    await _send_replies(update, context, work.replies)
+
+
+def _not_saved(update: Update) -> Reply:
+    """The reply telling the user their last action was not stored."""
+    if update.callback_query is not None:
+        return AnswerQuery(text("common.not_saved"), alert=True)
+    chat = update.effective_chat
+    return SendMessage(chat.id if chat else 0, Screen(text("common.not_saved")))
+
+
+async def _send_replies(update: Update, context: Context, replies: list[Reply]) -> None:
+    """Sends the replies in order, answering the callback query first and exactly once."""
+    query = update.callback_query
+    if query is not None:
+        toast = next((reply for reply in replies if isinstance(reply, AnswerQuery)), None)
+        toast = toast or AnswerQuery()
+        await _tolerant(query.answer(toast.text, show_alert=toast.alert if toast.text else None))
+    for reply in replies:
+        if isinstance(reply, EditMessage):
+            await _tolerant(
+                context.bot.edit_message_text(
+                    reply.screen.text,
+                    chat_id=reply.chat_id,
+                    message_id=reply.message_id,
+                    reply_markup=reply.screen.keyboard,
+                )
+            )
+        elif isinstance(reply, SendMessage):
+            message = await context.bot.send_message(
+                reply.chat_id, reply.screen.text, reply_markup=reply.screen.keyboard
+            )
+            if reply.on_sent is not None:
+                await reply.on_sent(message)
+        elif isinstance(reply, SendPhoto):
+            await context.bot.send_photo(
+                reply.chat_id, InputFile(reply.photo, filename=reply.filename)
+            )
+
+
+async def _tolerant(call: Awaitable[object]) -> None:
+    """Awaits a Bot API call, ignoring "not modified" and "query is too old" answers."""
+    try:
+        await call
+    except BadRequest as error:
+        if not is_harmless_bad_request(error):
+            raise
