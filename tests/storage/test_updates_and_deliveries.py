@@ -1,0 +1,107 @@
+"""Processed updates are recorded once; deliveries are owed once and claimed once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from storage import repositories as repo
+from storage.models import DeliveryKind, DeliveryState
+from tests.storage.seed import NOW
+
+
+async def test_an_update_id_is_new_only_the_first_time(database) -> None:
+    async with database.sessions.begin() as session:
+        first = await repo.mark_update_processed(session, 900_000_000_001, NOW)
+        again = await repo.mark_update_processed(session, 900_000_000_001, NOW)
+        other = await repo.mark_update_processed(session, 900_000_000_002, NOW)
+    assert (first, again, other) == (True, False, True)
+
+
+class HandlerFailed(Exception):
+    """Stands for any error inside a handler's transaction."""
+
+
+async def test_a_rolled_back_handler_leaves_its_update_unprocessed(database) -> None:
+    try:
+        async with database.sessions.begin() as session:
+            await repo.mark_update_processed(session, 7, NOW)
+            raise HandlerFailed
+    except HandlerFailed:
+        pass
+    async with database.sessions.begin() as session:
+        assert await repo.mark_update_processed(session, 7, NOW) is True
+
+
+async def test_old_update_ids_are_pruned(database) -> None:
+    async with database.sessions.begin() as session:
+        await repo.mark_update_processed(session, 1, NOW - timedelta(days=3))
+        await repo.mark_update_processed(session, 2, NOW)
+        pruned = await repo.prune_processed_updates(session, NOW - timedelta(days=1))
+        again = await repo.mark_update_processed(session, 1, NOW)
+    assert (pruned, again) == (1, True)
+
+
+async def test_owing_the_same_message_twice_owes_it_once(database) -> None:
+    async with database.sessions.begin() as session:
+        owed = [
+            await repo.owe_delivery(session, kind, 1001, key, {"days": 3}, NOW)
+            for kind, key in [
+                (DeliveryKind.REMINDER, "cycle:1:d3"),
+                (DeliveryKind.REMINDER, "cycle:1:d3"),
+                (DeliveryKind.REMINDER, "cycle:1:d1"),
+                (DeliveryKind.RESULT, "cycle:1:d3"),
+            ]
+        ]
+    assert owed == [True, False, True, True]
+
+
+async def test_only_due_pending_deliveries_are_claimed_oldest_first(database) -> None:
+    async with database.sessions.begin() as session:
+        for key, minutes in [("late", 5), ("b", -1), ("a", -10), ("c", 0)]:
+            await repo.owe_delivery(
+                session, DeliveryKind.REMINDER, 1, key, {}, NOW + timedelta(minutes=minutes)
+            )
+    async with database.sessions.begin() as session:
+        claimed = await repo.claim_due_deliveries(session, NOW, limit=2)
+    async with database.sessions.begin() as session:
+        rest = await repo.claim_due_deliveries(session, NOW, limit=10)
+    assert [(d.due_key, d.state, d.attempts, d.claimed_at) for d in claimed] == [
+        ("a", DeliveryState.SENDING, 1, NOW),
+        ("b", DeliveryState.SENDING, 1, NOW),
+    ]
+    assert [delivery.due_key for delivery in rest] == ["c"]
+
+
+async def test_concurrent_senders_never_claim_the_same_delivery(database) -> None:
+    async with database.sessions.begin() as session:
+        for number in range(30):
+            await repo.owe_delivery(session, DeliveryKind.REMINDER, number, "k", {}, NOW)
+
+    async def sender() -> list[int]:
+        async with database.sessions.begin() as session:
+            return [d.id for d in await repo.claim_due_deliveries(session, NOW, limit=4)]
+
+    batches = await asyncio.gather(*(sender() for _ in range(10)))
+    claimed = [delivery_id for batch in batches for delivery_id in batch]
+    assert (len(claimed), len(set(claimed))) == (30, 30)
+
+
+async def test_a_failure_is_retried_or_given_up_and_a_crash_becomes_unknown(database) -> None:
+    retry_at = NOW + timedelta(minutes=5)
+    async with database.sessions.begin() as session:
+        for key in ["retry", "give_up", "sent", "crashed"]:
+            await repo.owe_delivery(session, DeliveryKind.RESULT, 1, key, {}, NOW)
+        ids = {d.due_key: d.id for d in await repo.claim_due_deliveries(session, NOW, 10)}
+        await repo.mark_failed(session, ids["retry"], "429 Too Many Requests", retry_at)
+        await repo.mark_failed(session, ids["give_up"], "403 Forbidden: bot was blocked")
+        await repo.mark_sent(session, ids["sent"], NOW)
+        stale = await repo.expire_stale_sendings(session, NOW + timedelta(minutes=1))
+    async with database.sessions.begin() as session:
+        too_early = await repo.claim_due_deliveries(session, NOW, 10)
+        retried = await repo.claim_due_deliveries(session, retry_at, 10)
+    assert stale == 1
+    assert too_early == []
+    assert [(d.due_key, d.attempts, d.last_error) for d in retried] == [
+        ("retry", 2, "429 Too Many Requests")
+    ]
