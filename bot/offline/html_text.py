@@ -74,6 +74,7 @@ class _OpenTag:
     name: str
     offset: int  # UTF-16 offset in the output text
     attributes: dict[str, str]
+    sequence: int = 0  # opening order, so nested entities over one range keep outer-first
 
 
 def utf16_length(text: str) -> int:
@@ -116,7 +117,8 @@ def parse_html(text: str) -> ParsedText:
     output: list[str] = []
     out_offset = 0  # UTF-16 units written so far
     stack: list[_OpenTag] = []
-    entities: list[dict[str, Any]] = []
+    entities: list[tuple[int, dict[str, Any]]] = []
+    opened = 0
     position = 0
     while position < len(text):
         char = text[position]
@@ -128,9 +130,11 @@ def parse_html(text: str) -> ParsedText:
             byte_offset = len(text[:position].encode("utf-8"))
             if text.startswith("</", position):
                 name, position = _read_end_tag(text, position, byte_offset)
-                entities.extend(_close_tag(stack, name, out_offset, byte_offset))
+                _close_tag(stack, name, out_offset, byte_offset, entities)
             else:
                 tag, position = _read_start_tag(text, position, byte_offset, out_offset)
+                tag.sequence = opened
+                opened += 1
                 stack.append(tag)
         else:
             output.append(char)
@@ -141,8 +145,8 @@ def parse_html(text: str) -> ParsedText:
             "can't parse entities: Can't find end tag corresponding to start tag "
             f'"{stack[-1].name}"'
         )
-    entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
-    return ParsedText("".join(output), tuple(entities))
+    entities.sort(key=lambda pair: (pair[1]["offset"], -pair[1]["length"], pair[0]))
+    return ParsedText("".join(output), tuple(entity for _, entity in entities))
 
 
 def _decode_reference(text: str, position: int) -> tuple[str, int]:
@@ -231,8 +235,13 @@ def _read_attributes(text: str, position: int) -> tuple[dict[str, str], int]:
 
 
 def _close_tag(
-    stack: list[_OpenTag], name: str, out_offset: int, byte_offset: int
-) -> list[dict[str, Any]]:
+    stack: list[_OpenTag],
+    name: str,
+    out_offset: int,
+    byte_offset: int,
+    entities: list[tuple[int, dict[str, Any]]],
+) -> None:
+    """Pops the matching start tag and appends its entity (with its opening order)."""
     if not stack:
         raise HtmlParseError(
             f"can't parse entities: Unexpected end tag at byte offset {byte_offset}"
@@ -246,7 +255,7 @@ def _close_tag(
     length = out_offset - tag.offset
     if length == 0:
         # Telegram drops entities that cover nothing.
-        return []
+        return
     entity: dict[str, Any] = {
         "type": _TAG_ENTITY_TYPES[tag.name],
         "offset": tag.offset,
@@ -260,7 +269,14 @@ def _close_tag(
         entity["custom_emoji_id"] = tag.attributes.get("emoji-id", "")
     elif tag.name == "code" and tag.attributes.get("class", "").startswith("language-"):
         entity["language"] = tag.attributes["class"].removeprefix("language-")
-    return [entity]
+    elif tag.name == "pre" and entities:
+        # <pre><code class="language-x"> is one "pre" entity with a language, not two.
+        inner = entities[-1][1]
+        same_range = (inner["offset"], inner["length"]) == (tag.offset, length)
+        if inner["type"] == "code" and same_range and "language" in inner:
+            entity["language"] = inner["language"]
+            entities.pop()
+    entities.append((tag.sequence, entity))
 
 
 def _strip_whitespace(parsed: ParsedText) -> ParsedText:

@@ -166,6 +166,9 @@ class BotApiSpec:
         self, path: str, value: Any, types: tuple[str, ...], files: Collection[str] = ()
     ) -> list[str]:
         """Checks ``value`` against a union of types; the closest alternative's problems win."""
+        if "InputFile" in types and isinstance(value, str) and value.startswith("attach://"):
+            # An attach:// reference is a String too, but it must name an uploaded part.
+            types = ("InputFile",)
         best: list[str] | None = None
         for type_name in types:
             problems = self._check_type(path, value, type_name, files)
@@ -216,7 +219,7 @@ class BotApiSpec:
         if not isinstance(value, dict):
             return [_problem(path, f"expected {type_name} (a JSON object)", value)]
         if spec.subtypes:
-            return self._check_value(path, value, spec.subtypes, files)
+            return self._check_union(path, value, spec, files)
         problems: list[str] = []
         for name, wanted in spec.fields.items():
             if wanted.required and name not in value:
@@ -236,6 +239,28 @@ class BotApiSpec:
         if rule is not None:
             problems.extend(rule(path, value))
         return problems
+
+    def _check_union(
+        self, path: str, value: dict[str, Any], spec: _ObjectSpec, files: Collection[str]
+    ) -> list[str]:
+        """Checks an object against the kind its discriminator ("type": "chat", ...) names."""
+        kinds = [self._types[name] for name in spec.subtypes if name in self._types]
+        matching = [
+            kind.name
+            for kind in kinds
+            if all(
+                value.get(field.name) == field.fixed_value
+                for field in kind.fields.values()
+                if field.fixed_value is not None
+            )
+        ]
+        if matching:
+            return self._check_value(path, value, tuple(matching), files)
+        discriminators = sorted(
+            {field.name for kind in kinds for field in kind.fields.values() if field.fixed_value}
+        )
+        name = discriminators[0] if discriminators else "type"
+        return [_problem(f"{path}.{name}", f"names no kind of {spec.name}", value.get(name))]
 
     # -- rules the description states in prose -------------------------------------------------
 

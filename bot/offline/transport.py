@@ -159,7 +159,7 @@ class FakeBotApi(BaseRequest):
             problems = [f"{api_method}: valid Bot API method the fake does not model yet"]
         if problems:
             self.violations.extend(problems)
-            error = ApiError(400, f"Bad Request: {problems[0]}")
+            error = ApiError(400, _telegram_description(problems[0]))
             self.calls.append(ApiCall(api_method, params, files, error))
             if self.strict:
                 raise BotApiViolation("\n".join(problems))
@@ -367,6 +367,29 @@ class FakeBotApi(BaseRequest):
             if url.endswith("/" + stored.file_path):
                 return HTTPStatus.OK, stored.read()
         return _answer(ApiError(404, "Not Found"))
+
+
+# Violation wording -> the description Telegram answers for it (seen from the real server).
+_TELEGRAM_WORDING = (
+    ("bytes in UTF-8, allowed 1-64", "Bad Request: BUTTON_DATA_INVALID"),
+    ("characters after entity parsing, allowed 1-4096", "Bad Request: message is too long"),
+    (
+        "characters after entity parsing, allowed 0-1024",
+        "Bad Request: message caption is too long",
+    ),
+    ("empty after entity parsing", "Bad Request: message text is empty"),
+)
+
+
+def _telegram_description(problem: str) -> str:
+    """What Telegram would answer for a violation, for the lenient (non-strict) mode."""
+    if "can't parse entities" in problem:
+        detail = problem[problem.index("can't parse entities") :].rsplit(" (value ", 1)[0]
+        return f"Bad Request: {detail}"
+    for marker, description in _TELEGRAM_WORDING:
+        if marker in problem:
+            return description
+    return f"Bad Request: {problem}"
 
 
 def _answer(error: ApiError) -> tuple[int, bytes]:
