@@ -69,6 +69,12 @@ from storage.repositories.roles import (
     revoke_role,
     secretary_branch,
 )
+from storage.repositories.standing import (
+    SecretaryStanding,
+    cycle_rubric_text,
+    secretary_standing,
+)
+from storage.repositories.status import BranchProgress, town_progress
 from storage.repositories.updates import mark_update_processed, prune_processed_updates
 
 __all__ = [
@@ -76,10 +82,12 @@ __all__ = [
     "SUBMITTABLE_STATES",
     "AmbiguousOrgName",
     "BranchChange",
+    "BranchProgress",
     "CycleExists",
     "InvalidTransition",
     "RedeemOutcome",
     "RedeemResult",
+    "SecretaryStanding",
     "add_claim",
     "add_evidence",
     "answers_of",
@@ -90,6 +98,7 @@ __all__ = [
     "create_invite",
     "current_cycle",
     "cycle_rubric",
+    "cycle_rubric_text",
     "cycles_of",
     "evidence_counts",
     "expire_stale_sendings",
@@ -123,9 +132,11 @@ __all__ = [
     "revoke_role",
     "rubric_sha256",
     "secretary_branch",
+    "secretary_standing",
     "set_answer",
     "set_card",
     "set_position",
     "submit_assessment",
+    "town_progress",
     "upsert_branch",
 ]
