@@ -97,6 +97,10 @@ class RubricReader:
 
     def key(self, value: Any, path: str, max_length: int = MAX_KEY_LENGTH) -> str:
         """Checks for a short lower-case ASCII key such as `non_public`; returns it or `""`."""
+        if isinstance(value, bool):
+            # YAML 1.1 reads yes/no/on/off as booleans; the town meant a word.
+            self.problem(path, f"got the boolean {value!r}: quote the key, e.g. 'yes'")
+            return ""
         if not isinstance(value, str) or not _KEY_PATTERN.fullmatch(value):
             self.problem(path, f"expected a lower-case ASCII key like 'non_public', got {value!r}")
             return ""
