@@ -159,7 +159,8 @@ def test_yaml_numbers_are_read_exactly() -> None:
         (
             "id: team.study,",
             "id: role.study,",
-            "<string>: areas[0].items[0].id: expected an id starting with 'team.', got 'role.study'",
+            "<string>: areas[0].items[0].id: expected an id starting with 'team.', "
+            "got 'role.study'",
         ),
         (
             "points: 6}",
