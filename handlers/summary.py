@@ -70,14 +70,14 @@ def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]
     parts: list[list[str]] = [[]]
     size = 0
     for piece in (piece for line in lines for piece in _cut(line, limit)):
-        length = _utf16_length(piece) + 1  # the newline joining it to the previous line
-        if parts[-1] and size + length >= limit:
+        if parts[-1] and size + 1 + _utf16_length(piece) >= limit:  # 1: the joining newline
             parts.append([])
-            size = 0
-        if not parts[-1] and not piece.strip():
-            continue
+        if not parts[-1]:
+            if not piece.strip():
+                continue
+            size = -1  # the first line of a part has no newline before it
         parts[-1].append(piece)
-        size += length
+        size += 1 + _utf16_length(piece)
     return [joined for joined in ("\n".join(part).strip() for part in parts) if joined]
 
 
@@ -204,7 +204,7 @@ def _deductions(rubric: Any, result: Any, claims: Sequence[Any]) -> list[str]:
 def _provisional(rubric: Any, result: Any) -> list[str]:
     """The provisional star, with the assumption about the review score stated."""
     provisional = result.provisional
-    total = format_points(provisional.total.quantize(_CENT))
+    total = f"{provisional.total.quantize(_CENT):f}"  # totals always show cents: 90.00
     if provisional.stars is None:
         star_line = text("summary.provisional_unrated", total=total)
     else:
@@ -224,11 +224,16 @@ def _provisional(rubric: Any, result: Any) -> list[str]:
 def _needed(rubric: Any, result: Any) -> list[str]:
     """For every level, the review score that would reach it."""
     lines = [text("summary.needed_heading")]
+    gated = bool(result.gates)
     for level in rubric.levels:
         figures = {"level": level.label, "minimum": format_points(level.min_total)}
         needed = result.provisional.needed_review.get(level.stars)
-        if needed == "reached" or (needed is None and level.min_total <= 0):
+        if level.min_total <= 0:
+            lines.append(text("summary.needed_bottom", level=level.label))
+        elif needed == "reached":
             lines.append(text("summary.needed_reached", **figures))
+        elif gated and level.stars >= rubric.gates.stars:
+            lines.append(text("summary.needed_gated", **figures))
         elif needed == "out_of_reach" or needed is None:
             lines.append(text("summary.needed_out_of_reach", **figures))
         else:
