@@ -13,12 +13,14 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    MessageHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
-from handlers import assessment, binding
+from handlers import assessment, binding, claims, evidence, feedback, status, submit
+from handlers import help as help_flow
 from handlers.callbacks import Kind
 from handlers.catalogue import text
 from handlers.context import CONTEXT_TYPES, BotState
@@ -100,8 +102,15 @@ def _register_handlers(application: PingxingApplication) -> None:
     """
     private = filters.ChatType.PRIVATE
     # 1. Commands first, so "/cancel" is never taken for a claim's reason or an evidence note.
-    application.add_handler(CommandHandler("start", binding.start, filters=private))
-    application.add_handler(CommandHandler("assess", assessment.assess, filters=private))
+    commands = {
+        "start": binding.start,
+        "assess": assessment.assess,
+        "status": status.show_status,
+        "help": help_flow.show_help,
+        "cancel": claims.cancel_pending,
+    }
+    for command, command_callback in commands.items():
+        application.add_handler(CommandHandler(command, command_callback, filters=private))
 
     # 2. Buttons, one handler per callback-data kind (the kind is the prefix before ":").
     buttons = {
@@ -112,11 +121,30 @@ def _register_handlers(application: PingxingApplication) -> None:
         Kind.CONTENTS: assessment.show_contents,
         Kind.AREA: assessment.show_area,
         Kind.CARD: assessment.show_card,
+        Kind.EVIDENCE: evidence.ask_for_evidence,
+        Kind.SUMMARY: feedback.show_summary,
+        Kind.SUBMIT: submit.ask_declared_level,
+        Kind.DECLARE: submit.confirm_submission,
+        Kind.CONFIRM: submit.submit,
+        Kind.CLAIMS: claims.show_claims,
+        Kind.BONUS_KIND: claims.choose_bonus_kind,
+        Kind.BONUS_POINTS: claims.choose_bonus_points,
+        Kind.DEDUCTION_KIND: claims.choose_deduction_kind,
+        Kind.CANCEL_INPUT: claims.cancel_input,
     }
     for kind, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=_on_button(kind)))
     # 3. Any other button (malformed, forged, from an older version of the bot) is refused.
     application.add_handler(CallbackQueryHandler(refuse_unknown_button))
+
+    # 4. Material the secretary sends: files are evidence; a text answers a pending claim's
+    #    question, or else is an evidence note. After the commands, so "/help" is no note.
+    application.add_handler(
+        MessageHandler(private & (filters.PHOTO | filters.Document.ALL), evidence.receive_file)
+    )
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, evidence.receive_text)
+    )
 
     # Last: the one error handler, which logs and tells the user plainly.
     application.add_error_handler(handle_error)

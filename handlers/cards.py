@@ -19,6 +19,7 @@ from scoring.model import Item, Rubric
 __all__ = [
     "CardView",
     "Screen",
+    "back_row",
     "basic_points",
     "button",
     "format_points",

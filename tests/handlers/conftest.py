@@ -94,19 +94,25 @@ class Harness:
         self, user: FakeUser, label: str, message: ChatMessage | None = None
     ) -> Update:
         """The user presses the button labelled `label` on `message` (default: the card)."""
-        target = message if message is not None else self.last(user)
+        target = message if message is not None else self.card(user)
         return await self.deliver(self.updates.press_button(user, target, label))
 
     async def press_data(
         self, user: FakeUser, data: str, message: ChatMessage | None = None
     ) -> Update:
         """The user's client sends `data` as if a button carried it (forging)."""
-        target = message if message is not None else self.last(user)
+        target = message if message is not None else self.card(user)
         return await self.deliver(self.updates.press(user, target, data))
 
     def last(self, user: FakeUser) -> ChatMessage:
         """The bot's newest message in the user's chat, as it stands after edits."""
         return self.api.last_message(user.id)
+
+    def card(self, user: FakeUser) -> ChatMessage:
+        """The bot's newest message with buttons: the screen the user is looking at."""
+        with_buttons = [m for m in self.api.chat_messages(user.id) if m.buttons]
+        assert with_buttons, "the bot has sent no message with buttons"
+        return with_buttons[-1]
 
     def message(self, user: FakeUser, message_id: int) -> ChatMessage:
         """A message of the user's chat as it stands now."""
@@ -149,3 +155,30 @@ async def bot(database: Any) -> AsyncIterator[Harness]:
 def secretary() -> FakeUser:
     """The secretary of 东村党支部."""
     return FakeUser(1001, "张书记")
+
+
+async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row that a press could change (all but the processed update ids), sorted."""
+    from sqlalchemy import select
+
+    from storage.models import Answer, Assessment, Claim, Evidence, Invite, RoleGrant
+
+    tables = {
+        "answer": select(Answer.assessment_id, Answer.item_id, Answer.level_key),
+        "assessment": select(
+            Assessment.id,
+            Assessment.state,
+            Assessment.current_item_id,
+            Assessment.version,
+            Assessment.declared_stars,
+        ),
+        "claim": select(Claim.id, Claim.kind, Claim.points_claimed, Claim.reason),
+        "evidence": select(Evidence.item_id, Evidence.file_unique_id),
+        "invite": select(Invite.id, Invite.redeemed_by),
+        "role_grant": select(RoleGrant.person_id, RoleGrant.org_id, RoleGrant.revoked_at),
+    }
+    async with sessions() as session:
+        return {
+            name: sorted(tuple(row) for row in (await session.execute(query)).all())
+            for name, query in tables.items()
+        }

@@ -1,0 +1,304 @@
+"""Bonus (加分项) and deduction (减分项) declarations: kind and points by button, reason by text.
+
+Callback-data kinds handled here: CLAIMS (the menu), BONUS_KIND, BONUS_POINTS, DEDUCTION_KIND,
+CANCEL_INPUT. The "waiting for a reason" state is the claim row itself: a declared claim whose
+reason is still empty is the question the next text message answers, so it survives restarts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from telegram import InlineKeyboardMarkup, Update
+
+from handlers.callbacks import Kind
+from handlers.cards import Screen, back_row, button, format_points
+from handlers.catalogue import text
+from handlers.context import Context
+from handlers.sitting import Sitting, check_press, load_sitting, show_here
+from handlers.uow import AnswerQuery, SendMessage, Work, run_unit_of_work
+from scoring.model import Kind as ClaimKind
+from storage.models import Claim, ClaimDirection
+from storage.repositories import add_claim, claims_of
+
+__all__ = [
+    "BONUS_POINT_CHOICES",
+    "MAX_REASON_CHARACTERS",
+    "cancel_input",
+    "cancel_pending",
+    "choose_bonus_kind",
+    "choose_bonus_points",
+    "choose_deduction_kind",
+    "show_claims",
+    "take_reason",
+]
+
+# The seed awards bonus "case by case" within a cap of 20; these cover the usual asks.
+BONUS_POINT_CHOICES = (1, 2, 3, 5, 8, 10, 15, 20)
+MAX_REASON_CHARACTERS = 500
+
+
+async def show_claims(update: Update, context: Context) -> None:
+    """Shows the declared claims and the kinds that can be declared."""
+    await run_unit_of_work(update, context, _show_claims)
+
+
+async def _show_claims(work: Work) -> None:
+    pressed = await check_press(work, writes=False)
+    if pressed is not None:
+        await show_here(work, pressed[0], await _menu(work, pressed[0]))
+
+
+async def _menu(work: Work, sitting: Sitting) -> Screen:
+    """The claims menu: what is declared, and a button per bonus and deduction kind."""
+    rubric = sitting.rubric
+    ident, marker = sitting.assessment.id, sitting.marker
+    declared = [_line(sitting, claim) for claim in await claims_of(work.session, ident)]
+    rows = []
+    if rubric.bonus is not None:
+        rows += [
+            [
+                button(
+                    text("claims.bonus_button", label=kind.label),
+                    Kind.BONUS_KIND,
+                    ident,
+                    marker,
+                    kind.key,
+                )
+            ]
+            for kind in rubric.bonus.kinds
+        ]
+    rows += [
+        [
+            button(
+                text("claims.deduction_button", label=kind.label),
+                Kind.DEDUCTION_KIND,
+                ident,
+                marker,
+                kind.key,
+            )
+        ]
+        for kind in rubric.deductions.kinds
+    ]
+    view = await sitting.card_view(work)
+    rows.append(back_row(view))
+    body = text(
+        "claims.menu",
+        bonus_cap=format_points(rubric.bonus.cap) if rubric.bonus else 0,
+        deduction_min=format_points(rubric.deductions.min_points),
+        claims="\n".join(declared) or text("claims.none_yet"),
+    )
+    return Screen(body, InlineKeyboardMarkup(rows))
+
+
+def _line(sitting: Sitting, claim: Claim) -> str:
+    """One declared claim as a line of the menu."""
+    return text(
+        "claims.claim_line",
+        direction=text(f"claims.{claim.direction}"),
+        kind=_kind_label(sitting, claim.direction, claim.kind),
+        points=format_points(claim.points_claimed),
+        reason=claim.reason or text("claims.no_reason"),
+    )
+
+
+def _kinds(sitting: Sitting, direction: str) -> tuple[ClaimKind, ...]:
+    """The rubric's kinds for a direction (no bonus kinds when the rubric has no bonus)."""
+    rubric = sitting.rubric
+    if direction == ClaimDirection.BONUS:
+        return rubric.bonus.kinds if rubric.bonus is not None else ()
+    return rubric.deductions.kinds
+
+
+def _kind_label(sitting: Sitting, direction: str, key: str) -> str:
+    """The Chinese label of a kind key (the key itself if the rubric lost it)."""
+    return next((kind.label for kind in _kinds(sitting, direction) if kind.key == key), key)
+
+
+def _known_kind(sitting: Sitting, direction: str, key: str) -> bool:
+    return any(kind.key == key for kind in _kinds(sitting, direction))
+
+
+async def choose_bonus_kind(update: Update, context: Context) -> None:
+    """Asks how many points the chosen bonus kind is worth."""
+    await run_unit_of_work(update, context, _choose_bonus_kind)
+
+
+async def _choose_bonus_kind(work: Work) -> None:
+    pressed = await check_press(work)
+    if pressed is None:
+        return
+    sitting, data = pressed
+    key = data.arg(0)
+    bonus = sitting.rubric.bonus
+    if bonus is None or not _known_kind(sitting, ClaimDirection.BONUS, key):
+        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        return
+    ident, marker = sitting.assessment.id, sitting.marker
+    choices = [points for points in BONUS_POINT_CHOICES if points <= bonus.cap]
+    rows = [
+        [
+            button(
+                text("claims.points_button", points=points),
+                Kind.BONUS_POINTS,
+                ident,
+                marker,
+                key,
+                points,
+            )
+            for points in choices[start : start + 4]
+        ]
+        for start in range(0, len(choices), 4)
+    ]
+    rows.append([button(text("claims.cancel_button"), Kind.CLAIMS, ident, marker)])
+    body = text(
+        "claims.points_question",
+        kind=_kind_label(sitting, ClaimDirection.BONUS, key),
+        bonus_cap=format_points(bonus.cap),
+    )
+    await show_here(work, sitting, Screen(body, InlineKeyboardMarkup(rows)))
+
+
+async def choose_bonus_points(update: Update, context: Context) -> None:
+    """Declares the bonus with the chosen points and asks for its reason."""
+    await run_unit_of_work(update, context, _choose_bonus_points)
+
+
+async def _choose_bonus_points(work: Work) -> None:
+    pressed = await check_press(work)
+    if pressed is None:
+        return
+    sitting, data = pressed
+    key, points = data.arg(0), data.arg(1)
+    bonus = sitting.rubric.bonus
+    valid = (
+        bonus is not None
+        and _known_kind(sitting, ClaimDirection.BONUS, key)
+        and points.isdigit()
+        and int(points) in BONUS_POINT_CHOICES
+        and int(points) <= bonus.cap
+    )
+    if not valid:
+        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        return
+    await _declare(work, sitting, ClaimDirection.BONUS, key, Decimal(points))
+
+
+async def choose_deduction_kind(update: Update, context: Context) -> None:
+    """Declares a deduction of the chosen kind (at the rubric's minimum) and asks why."""
+    await run_unit_of_work(update, context, _choose_deduction_kind)
+
+
+async def _choose_deduction_kind(work: Work) -> None:
+    pressed = await check_press(work)
+    if pressed is None:
+        return
+    sitting, data = pressed
+    key = data.arg(0)
+    if not _known_kind(sitting, ClaimDirection.DEDUCTION, key):
+        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        return
+    points = sitting.rubric.deductions.min_points
+    await _declare(work, sitting, ClaimDirection.DEDUCTION, key, points)
+
+
+async def _declare(
+    work: Work, sitting: Sitting, direction: ClaimDirection, key: str, points: Decimal
+) -> None:
+    """Stores the claim without a reason (the pending question) and asks for the reason."""
+    await _drop_pending(work, sitting)
+    await add_claim(
+        work.session,
+        sitting.assessment.id,
+        direction,
+        key,
+        points,
+        None,
+        sitting.person_id,
+        work.now,
+    )
+    ident, marker = sitting.assessment.id, sitting.marker
+    body = text(
+        "claims.reason_question",
+        direction=text(f"claims.{direction}"),
+        kind=_kind_label(sitting, direction, key),
+        points=format_points(points),
+    )
+    keyboard = InlineKeyboardMarkup(
+        [[button(text("claims.cancel_button"), Kind.CANCEL_INPUT, ident, marker)]]
+    )
+    await show_here(work, sitting, Screen(body, keyboard))
+
+
+async def take_reason(work: Work, sitting: Sitting, reason: str) -> bool:
+    """Completes the pending claim with `reason`; False when no claim waits for one.
+
+    Called by the text-message handler before it treats a text as an evidence note.
+    """
+    pending = await _pending(work, sitting)
+    if pending is None:
+        return False
+    if not reason:
+        work.say("claims.reason_empty")
+        return True
+    # An ORM change on the loaded row: flushed by the commit, in this same transaction.
+    pending.reason = reason[:MAX_REASON_CHARACTERS]
+    recorded = text(
+        "claims.recorded",
+        direction=text(f"claims.{pending.direction}"),
+        kind=_kind_label(sitting, pending.direction, pending.kind),
+        points=format_points(pending.points_claimed),
+    )
+    await work.session.flush()
+    menu = await _menu(work, sitting)
+    work.reply(SendMessage(work.chat_id, Screen(f"{recorded}\n\n{menu.text}", menu.keyboard)))
+    return True
+
+
+async def cancel_input(update: Update, context: Context) -> None:
+    """Drops the claim waiting for its reason (the 取消 button) and shows the menu."""
+    await run_unit_of_work(update, context, _cancel_input)
+
+
+async def _cancel_input(work: Work) -> None:
+    pressed = await check_press(work)
+    if pressed is None:
+        return
+    sitting = pressed[0]
+    dropped = await _drop_pending(work, sitting)
+    if dropped:
+        work.reply(AnswerQuery(text("claims.cancelled")))
+    await show_here(work, sitting, await _menu(work, sitting))
+
+
+async def cancel_pending(update: Update, context: Context) -> None:
+    """/cancel: drops the claim waiting for its reason, if any."""
+    await run_unit_of_work(update, context, _cancel_pending)
+
+
+async def _cancel_pending(work: Work) -> None:
+    sitting = await load_sitting(work)
+    if sitting is None:
+        return
+    if sitting.editable and await _drop_pending(work, sitting):
+        work.say("claims.cancelled")
+    else:
+        work.say("claims.nothing_to_cancel")
+
+
+async def _pending(work: Work, sitting: Sitting) -> Claim | None:
+    """The secretary's claim still waiting for its reason, if any."""
+    for claim in await claims_of(work.session, sitting.assessment.id):
+        if claim.reason is None and claim.created_by == sitting.person_id:
+            return claim
+    return None
+
+
+async def _drop_pending(work: Work, sitting: Sitting) -> bool:
+    """Deletes the claim waiting for its reason; True when there was one."""
+    pending = await _pending(work, sitting)
+    if pending is None:
+        return False
+    await work.session.delete(pending)
+    await work.session.flush()
+    return True

@@ -1,0 +1,161 @@
+"""Evidence (佐证材料): photos, documents and text notes attach to the item the card shows.
+
+Callback-data kind handled here: EVIDENCE (asks for material for the current item). Files are
+never downloaded: only Telegram's `file_id` is kept, and anything over 20 MB is refused from the
+size Telegram reports, before any getFile.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from handlers import claims
+from handlers.cards import Screen, back_row, render_card
+from handlers.catalogue import text
+from handlers.context import Context
+from handlers.sitting import Sitting, check_press, load_sitting, show_here
+from handlers.uow import AnswerQuery, EditMessage, Work, run_unit_of_work
+from storage.models import EvidenceKind
+from storage.repositories import add_evidence, note_unique_id
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_NOTE_CHARACTERS",
+    "ask_for_evidence",
+    "receive_file",
+    "receive_text",
+]
+
+# Bot API: getFile downloads files of up to 20 MB; larger evidence could never be opened.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# A note is a sentence or a paragraph; a longer text belongs in a document.
+MAX_NOTE_CHARACTERS = 2000
+
+
+async def ask_for_evidence(update: Update, context: Context) -> None:
+    """Tells the secretary to send material for the current item."""
+    await run_unit_of_work(update, context, _ask_for_evidence)
+
+
+async def _ask_for_evidence(work: Work) -> None:
+    pressed = await check_press(work)
+    if pressed is None:
+        return
+    sitting, data = pressed
+    if data.arg(0) != str(sitting.index + 1):
+        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        return
+    item = sitting.items[sitting.index]
+    prompt = text(
+        "evidence.prompt",
+        number=sitting.index + 1,
+        item_text=item.text,
+        evidence_hint=item.evidence_hint,
+        limit_mb=MAX_FILE_BYTES // (1024 * 1024),
+    )
+    view = await sitting.card_view(work)
+    await show_here(work, sitting, Screen(prompt, InlineKeyboardMarkup([back_row(view)])))
+
+
+async def receive_file(update: Update, context: Context) -> None:
+    """Attaches a photo or a document to the current item (refusing files over 20 MB)."""
+    await run_unit_of_work(update, context, _receive_file)
+
+
+async def _receive_file(work: Work) -> None:
+    message = work.update.effective_message
+    if message is None:
+        return
+    if message.photo:
+        largest = message.photo[-1]
+        kind, media, file_name, mime_type = EvidenceKind.PHOTO, largest, None, "image/jpeg"
+    elif message.document is not None:
+        media = message.document
+        kind, file_name, mime_type = (
+            EvidenceKind.DOCUMENT,
+            media.file_name,
+            media.mime_type,
+        )
+    else:
+        work.say("evidence.unsupported")
+        return
+    if media.file_size is not None and media.file_size > MAX_FILE_BYTES:
+        work.say("evidence.too_large", limit_mb=MAX_FILE_BYTES // (1024 * 1024))
+        return
+    sitting = await _editable_sitting(work)
+    if sitting is None:
+        return
+    added = await add_evidence(
+        work.session,
+        sitting.assessment.id,
+        sitting.items[sitting.index].id,
+        kind,
+        media.file_unique_id,
+        sitting.person_id,
+        work.now,
+        file_id=media.file_id,
+        mime_type=mime_type,
+        file_size=media.file_size,
+        file_name=file_name,
+        caption=message.caption,
+    )
+    await _acknowledge(work, sitting, added)
+
+
+async def receive_text(update: Update, context: Context) -> None:
+    """Takes a pending claim's reason, or else attaches the text as a note to the current item."""
+    await run_unit_of_work(update, context, _receive_text)
+
+
+async def _receive_text(work: Work) -> None:
+    message = work.update.effective_message
+    note = (message.text or "").strip() if message else ""
+    sitting = await _editable_sitting(work)
+    if sitting is None:
+        return
+    if await claims.take_reason(work, sitting, note):
+        return
+    if not note:
+        work.say("evidence.unsupported")
+        return
+    if len(note) > MAX_NOTE_CHARACTERS:
+        work.say("evidence.note_too_long", limit=MAX_NOTE_CHARACTERS)
+        return
+    added = await add_evidence(
+        work.session,
+        sitting.assessment.id,
+        sitting.items[sitting.index].id,
+        EvidenceKind.NOTE,
+        note_unique_id(note),
+        sitting.person_id,
+        work.now,
+        caption=note,
+    )
+    await _acknowledge(work, sitting, added)
+
+
+async def _editable_sitting(work: Work) -> Sitting | None:
+    """Loads the assessment (starting it if need be) and refuses when it is locked."""
+    sitting = await load_sitting(work, start=True)
+    if sitting is None:
+        return None
+    if not sitting.editable:
+        work.say("common.locked")
+        return None
+    return sitting
+
+
+async def _acknowledge(work: Work, sitting: Sitting, added: bool) -> None:
+    """Says what happened to the material and refreshes the card's evidence count."""
+    view = await sitting.card_view(work)
+    key = "evidence.added" if added else "evidence.duplicate"
+    work.say(key, number=sitting.index + 1, count=view.evidence_count)
+    assessment = sitting.assessment
+    if added and assessment.card_chat_id is not None and assessment.card_message_id is not None:
+        work.reply(
+            EditMessage(
+                assessment.card_chat_id,
+                assessment.card_message_id,
+                render_card(sitting.rubric, view),
+            )
+        )

@@ -1,0 +1,79 @@
+"""Instant feedback: the 小结 button sends the summary text and the six-area chart.
+
+Callback-data kind handled here: SUMMARY (read only, so it works on a locked assessment too).
+The texts come from `handlers.summary`, the picture from `handlers.chart`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from telegram import Update
+
+from handlers.cards import Screen
+from handlers.chart import render_area_chart
+from handlers.context import Context
+from handlers.sitting import Sitting, check_press
+from handlers.summary import render_summary
+from handlers.uow import SendMessage, SendPhoto, Work, run_unit_of_work
+from scoring import BranchInput, Claim, ScoreResult, score_branch
+from storage.models import Claim as ClaimRow
+from storage.models import ClaimDirection, ClaimStatus
+from storage.repositories import answers_of, claims_of, evidence_counts
+
+__all__ = ["score_sitting", "show_summary"]
+
+
+async def show_summary(update: Update, context: Context) -> None:
+    """Sends where the branch stands: scores, missing points, the review needed, a chart."""
+    await run_unit_of_work(update, context, _show_summary)
+
+
+async def _show_summary(work: Work) -> None:
+    pressed = await check_press(work, writes=False)
+    if pressed is None:
+        return
+    sitting = pressed[0]
+    claims = await claims_of(work.session, sitting.assessment.id)
+    result = await score_sitting(work, sitting, claims)
+    counts = await evidence_counts(work.session, sitting.assessment.id)
+    parts = render_summary(
+        sitting.rubric,
+        result,
+        category=sitting.branch.category,
+        evidence_counts=counts,
+        claims=[claim for claim in claims if claim.reason is not None],
+    )
+    for part in parts:
+        work.reply(SendMessage(work.chat_id, Screen(part)))
+    work.reply(SendPhoto(work.chat_id, partial(render_area_chart, sitting.rubric, result)))
+
+
+async def score_sitting(work: Work, sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
+    """Scores the secretary's own answers and declared claims, before any review.
+
+    A claim still waiting for its reason, or one the town rejected, does not count.
+    """
+    item_ids = {item.id for item in sitting.items}
+    answers = {
+        item_id: answer
+        for item_id, answer in (await answers_of(work.session, sitting.assessment.id)).items()
+        if item_id in item_ids
+    }
+    counted = [
+        claim
+        for claim in claims
+        if claim.reason is not None and claim.status != ClaimStatus.REJECTED
+    ]
+    bonus = tuple(
+        Claim(claim.kind, claim.points_awarded or claim.points_claimed)
+        for claim in counted
+        if claim.direction == ClaimDirection.BONUS
+    )
+    deductions = tuple(
+        Claim(claim.kind, claim.points_awarded or claim.points_claimed)
+        for claim in counted
+        if claim.direction == ClaimDirection.DEDUCTION
+    )
+    branch = BranchInput(sitting.branch.category, answers, bonus, deductions, None)
+    return score_branch(sitting.rubric, branch)
