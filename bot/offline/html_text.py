@@ -12,7 +12,9 @@ Offsets and lengths of entities are in UTF-16 code units, as the Bot API specifi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -46,6 +48,7 @@ _TAG_ENTITY_TYPES: dict[str, str] = {
 # The only named character references Telegram decodes; any other "&name;" stays literal text.
 _NAMED_REFERENCES: dict[str, str] = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
+_SPECIAL = re.compile(r"[<&]")
 _PARSE_MODES = frozenset({"html", "markdown", "markdownv2"})
 
 
@@ -67,6 +70,20 @@ class ParsedText:
     def length(self) -> int:
         """Length in characters (code points), the unit of the Bot API's text limits."""
         return len(self.text)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A position in the markup, rendered as Telegram reports it (a UTF-8 byte offset).
+
+    Formatting is deferred to the error message, so parsing valid text never pays for it.
+    """
+
+    text: str
+    position: int
+
+    def __str__(self) -> str:
+        return f"byte offset {len(self.text[: self.position].encode('utf-8'))}"
 
 
 @dataclass
@@ -98,13 +115,19 @@ def parse_text(
     Raises:
         HtmlParseError: The parse mode is unknown or the HTML is malformed.
     """
+    if entities:
+        return _strip_whitespace(ParsedText(text, tuple(entities)))
+    return _parse_cached(text, parse_mode)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(text: str, parse_mode: str | None) -> ParsedText:
+    # The spec check and the fake's message store parse the same text one after the other.
     if parse_mode is not None and parse_mode.lower() not in _PARSE_MODES:
         raise HtmlParseError(f"unsupported parse_mode {parse_mode!r}")
     if parse_mode is not None and parse_mode.lower() == "html":
-        parsed = parse_html(text)
-    else:
-        parsed = ParsedText(text, tuple(entities or ()))
-    return _strip_whitespace(parsed)
+        return _strip_whitespace(parse_html(text))
+    return _strip_whitespace(ParsedText(text))
 
 
 def parse_html(text: str) -> ParsedText:
@@ -114,6 +137,8 @@ def parse_html(text: str) -> ParsedText:
         HtmlParseError: On an unsupported tag, an unclosed or unmatched tag, or a bare ``<``,
             with the byte offset Telegram would report.
     """
+    if "<" not in text and "&" not in text:
+        return ParsedText(text)
     output: list[str] = []
     out_offset = 0  # UTF-16 units written so far
     stack: list[_OpenTag] = []
@@ -121,25 +146,28 @@ def parse_html(text: str) -> ParsedText:
     opened = 0
     position = 0
     while position < len(text):
-        char = text[position]
-        if char == "&":
+        special = _SPECIAL.search(text, position)
+        end = special.start() if special else len(text)
+        if end > position:
+            # Plain text between markup is copied in one piece.
+            chunk = text[position:end]
+            output.append(chunk)
+            out_offset += utf16_length(chunk)
+            position = end
+            continue
+        if text[position] == "&":
             decoded, position = _decode_reference(text, position)
             output.append(decoded)
             out_offset += utf16_length(decoded)
-        elif char == "<":
-            byte_offset = len(text[:position].encode("utf-8"))
-            if text.startswith("</", position):
-                name, position = _read_end_tag(text, position, byte_offset)
-                _close_tag(stack, name, out_offset, byte_offset, entities)
-            else:
-                tag, position = _read_start_tag(text, position, byte_offset, out_offset)
-                tag.sequence = opened
-                opened += 1
-                stack.append(tag)
+        elif text.startswith("</", position):
+            name, end = _read_end_tag(text, position)
+            _close_tag(stack, name, out_offset, _Where(text, position), entities)
+            position = end
         else:
-            output.append(char)
-            out_offset += utf16_length(char)
-            position += 1
+            tag, position = _read_start_tag(text, position, out_offset)
+            tag.sequence = opened
+            opened += 1
+            stack.append(tag)
     if stack:
         raise HtmlParseError(
             "can't parse entities: Can't find end tag corresponding to start tag "
@@ -167,35 +195,27 @@ def _decode_reference(text: str, position: int) -> tuple[str, int]:
     return "&", position + 1
 
 
-def _read_end_tag(text: str, position: int, byte_offset: int) -> tuple[str, int]:
+def _read_end_tag(text: str, position: int) -> tuple[str, int]:
     end = text.find(">", position)
     if end == -1:
-        raise HtmlParseError(
-            f"can't parse entities: Unclosed end tag at byte offset {byte_offset}"
-        )
+        raise HtmlParseError(f"can't parse entities: Unclosed end tag at {_Where(text, position)}")
     return text[position + 2 : end].strip().lower(), end + 1
 
 
-def _read_start_tag(
-    text: str, position: int, byte_offset: int, out_offset: int
-) -> tuple[_OpenTag, int]:
+def _read_start_tag(text: str, position: int, out_offset: int) -> tuple[_OpenTag, int]:
+    where = _Where(text, position)
     name_end = position + 1
     while name_end < len(text) and (text[name_end].isalnum() or text[name_end] == "-"):
         name_end += 1
     name = text[position + 1 : name_end].lower()
     if name not in _TAG_ENTITY_TYPES:
-        raise HtmlParseError(
-            f'can\'t parse entities: Unsupported start tag "{name}" at byte offset {byte_offset}'
-        )
+        raise HtmlParseError(f'can\'t parse entities: Unsupported start tag "{name}" at {where}')
     attributes, end = _read_attributes(text, name_end)
     if end == -1:
-        raise HtmlParseError(
-            f"can't parse entities: Unclosed start tag at byte offset {byte_offset}"
-        )
+        raise HtmlParseError(f"can't parse entities: Unclosed start tag at {where}")
     if name == "span" and attributes.get("class") != "tg-spoiler":
         raise HtmlParseError(
-            'can\'t parse entities: Tag "span" must have class "tg-spoiler" at byte '
-            f"offset {byte_offset}"
+            f'can\'t parse entities: Tag "span" must have class "tg-spoiler" at {where}'
         )
     return _OpenTag(name, out_offset, attributes), end + 1
 
@@ -238,18 +258,16 @@ def _close_tag(
     stack: list[_OpenTag],
     name: str,
     out_offset: int,
-    byte_offset: int,
+    where: _Where,
     entities: list[tuple[int, dict[str, Any]]],
 ) -> None:
     """Pops the matching start tag and appends its entity (with its opening order)."""
     if not stack:
-        raise HtmlParseError(
-            f"can't parse entities: Unexpected end tag at byte offset {byte_offset}"
-        )
+        raise HtmlParseError(f"can't parse entities: Unexpected end tag at {where}")
     tag = stack.pop()
     if tag.name != name:
         raise HtmlParseError(
-            f"can't parse entities: Unmatched end tag at byte offset {byte_offset}, "
+            f"can't parse entities: Unmatched end tag at {where}, "
             f'expected "</{tag.name}>", found "</{name}>"'
         )
     length = out_offset - tag.offset

@@ -62,6 +62,7 @@ class _ObjectSpec:
     name: str
     fields: Mapping[str, FieldSpec]
     subtypes: tuple[str, ...]
+    required: tuple[str, ...] = ()
 
 
 def _preview(value: Any) -> str:
@@ -103,9 +104,13 @@ class BotApiSpec:
         }
         self._types: dict[str, _ObjectSpec] = {
             name: _ObjectSpec(
-                name, _parse_fields(raw.get("fields", [])), tuple(raw.get("subtypes", ()))
+                name,
+                fields,
+                tuple(raw.get("subtypes", ())),
+                tuple(field.name for field in fields.values() if field.required),
             )
             for name, raw in description["types"].items()
+            for fields in [_parse_fields(raw.get("fields", []))]
         }
 
     @classmethod
@@ -160,6 +165,13 @@ class BotApiSpec:
         problems.extend(self._check_limits(method, params))
         return problems
 
+    def check_object(self, type_name: str, value: Any) -> list[str]:
+        """Lists every way ``value`` departs from the object type ``type_name``.
+
+        The update factory uses it to make sure the updates it builds are ones Telegram sends.
+        """
+        return self._check_value(type_name, value, (type_name,))
+
     # -- types --------------------------------------------------------------------------------
 
     def _check_value(
@@ -169,6 +181,8 @@ class BotApiSpec:
         if "InputFile" in types and isinstance(value, str) and value.startswith("attach://"):
             # An attach:// reference is a String too, but it must name an uploaded part.
             types = ("InputFile",)
+        if len(types) == 1:
+            return self._check_type(path, value, types[0], files)
         best: list[str] | None = None
         for type_name in types:
             problems = self._check_type(path, value, type_name, files)
@@ -221,8 +235,8 @@ class BotApiSpec:
         if spec.subtypes:
             return self._check_union(path, value, spec, files)
         problems: list[str] = []
-        for name, wanted in spec.fields.items():
-            if wanted.required and name not in value:
+        for name in spec.required:
+            if name not in value:
                 problems.append(f"{path}.{name}: required field missing")
         for name, item in value.items():
             field_spec = spec.fields.get(name)

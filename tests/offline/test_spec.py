@@ -293,3 +293,22 @@ def test_a_long_value_is_shortened_in_the_message() -> None:
         + "字" * 59
         + "...')"
     )
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        ({"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {
+            "id": 1001, "type": "private"}, "text": "/start", "entities": [
+            {"type": "bot_command", "offset": 0, "length": 6}]}}, []),
+        ({"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1001}}},
+         ["Update.message.chat.type: required field missing"]),
+        ({"update_id": 1, "callback_query": {"id": "1", "from": {
+            "id": 1, "is_bot": False, "first_name": "张"}, "chat_instance": "1", "date": 0}},
+         ["Update.callback_query.date: unknown field of CallbackQuery (value 0)"]),
+    ],
+)  # fmt: skip
+def test_objects_such_as_updates_are_checked_against_their_type(
+    update: dict[str, Any], expected: list[str]
+) -> None:
+    assert default_spec().check_object("Update", update) == expected
