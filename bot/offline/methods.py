@@ -58,7 +58,9 @@ class MethodHandlers:
             "sendDocument": self.send_document,
             "sendChatAction": self.send_chat_action,
             "getFile": self.get_file,
-            "getUpdates": lambda params, files: [],
+            "getUpdates": lambda params, files: self.api.take_updates(
+                params.get("offset"), params.get("limit", 100)
+            ),
             "getWebhookInfo": lambda params, files: {
                 "url": "",
                 "has_custom_certificate": False,

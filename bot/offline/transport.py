@@ -28,6 +28,7 @@ the test, so a violation inside a handler shows up as ``api.violations``: end su
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import defaultdict, deque
@@ -121,6 +122,9 @@ class FakeBotApi(BaseRequest):
         self._file_counter = 0
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
         self._handlers = MethodHandlers(self)
+        # Updates waiting for getUpdates (long polling), as JSON objects in update id order.
+        self._pending_updates: list[dict[str, Any]] = []
+        self._update_arrived: asyncio.Event | None = None
 
     # -- BaseRequest ---------------------------------------------------------------------------
 
@@ -169,6 +173,8 @@ class FakeBotApi(BaseRequest):
             error = failures.popleft()
             self.calls.append(ApiCall(api_method, params, files, error))
             return _answer(error)
+        if api_method == "getUpdates":
+            await self._wait_for_updates(params)
         try:
             result = self._handlers.call(api_method, params, files)
         except ApiRefusal as refusal:
@@ -218,6 +224,24 @@ class FakeBotApi(BaseRequest):
     def expire_callback_queries(self) -> None:
         """Every open callback query times out, as after Telegram's answer window passes."""
         self._open_queries.clear()
+
+    def queue_update(self, update: dict[str, Any]) -> None:
+        """Queues an update (its JSON object) for the next getUpdates, for polling runs.
+
+        Tests usually call ``application.process_update`` directly; this is for running the
+        real polling loop (``application.updater.start_polling()``) offline.
+        """
+        self._pending_updates.append(update)
+        if self._update_arrived is not None:
+            self._update_arrived.set()
+
+    def take_updates(self, offset: int | None, limit: int) -> list[dict[str, Any]]:
+        """Confirms updates below ``offset`` (drops them) and returns up to ``limit`` others."""
+        if offset is not None:
+            self._pending_updates = [
+                update for update in self._pending_updates if update["update_id"] >= offset
+            ]
+        return self._pending_updates[:limit]
 
     def reset_calls(self) -> None:
         """Forgets the recorded calls and violations; chat state stays."""
@@ -361,6 +385,20 @@ class FakeBotApi(BaseRequest):
         except HtmlParseError as error:
             raise ApiRefusal(400, f"Bad Request: {error}") from None
         return parsed.text, parsed.entities
+
+    async def _wait_for_updates(self, params: dict[str, Any]) -> None:
+        """Long polling: hold getUpdates up to its ``timeout`` until an update is queued."""
+        offset = params.get("offset")
+        if any(offset is None or item["update_id"] >= offset for item in self._pending_updates):
+            return
+        timeout = params.get("timeout", 0)
+        if not timeout:
+            return
+        self._update_arrived = self._update_arrived or asyncio.Event()
+        self._update_arrived.clear()
+        # A timeout is the normal end of a long poll with nothing to deliver.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._update_arrived.wait(), timeout)
 
     def _download(self, url: str) -> tuple[int, bytes]:
         for stored in self._files.values():

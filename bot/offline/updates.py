@@ -192,6 +192,14 @@ class UpdateFactory:
             raise LookupError(f"update {update.update_id} was not made here") from None
         return Update.de_json(json.loads(serialized), self.bot)
 
+    def enqueue(self, update: Update) -> None:
+        """Queues an update made here for the fake's getUpdates, for a polling run."""
+        try:
+            serialized = self._delivered[update.update_id]
+        except KeyError:
+            raise LookupError(f"update {update.update_id} was not made here") from None
+        self.api.queue_update(json.loads(serialized))
+
     def _user_message(self, user: FakeUser, **content: Any) -> ChatMessage:
         self.api.remember_user(user.to_dict())
         return self.api.add_message(

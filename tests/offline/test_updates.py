@@ -1,6 +1,8 @@
 """Updates built by the factory drive a real Application as Telegram's would."""
 
+import asyncio
 import contextlib
+import datetime as dtm
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -215,3 +217,19 @@ async def test_the_user_is_the_chat_of_a_private_message(
         1001,
     )
     assert update.get_bot() is updates.bot
+
+
+async def test_the_real_polling_loop_receives_queued_updates(
+    api: FakeBotApi, wired: Application, updates: UpdateFactory, secretary: FakeUser
+) -> None:
+    await wired.start()
+    await wired.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=2))
+    updates.enqueue(updates.message(secretary, "/start POLL"))
+    for _ in range(200):
+        if api.chat_messages(secretary.id):
+            break
+        await asyncio.sleep(0.01)
+    await wired.updater.stop()
+    await wired.stop()
+    assert api.last_message(secretary.id).text == "邀请码 POLL · 第 1 项"
+    assert api.take_updates(None, 100) == []

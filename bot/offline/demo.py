@@ -1,0 +1,315 @@
+"""`pingxing demo`: the real bot, offline, in a terminal.
+
+The demo runs the same `Application` that `pingxing run` runs, on `FakeBotApi` instead of Telegram
+and on its own SQLite file. It seeds a sample county, town and branches with an open cycle on the
+default rubric, creates an invite and sends `/start <code>` as you, so the real binding flow runs.
+Then every bot message is printed with its inline buttons numbered: a number presses a button, any
+other line is sent as a message (`/assess` is a command), `:photo` and `:doc` send a sample file as
+evidence. End of input (Ctrl-D, or no input at all as in `make run < /dev/null`) ends it with exit
+status 0.
+
+The database is resumable: a second run on the same file skips the seeding and the invite and
+opens your assessment where you left it, as a secretary coming back days later would find it.
+Delete the file to start afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+
+from bot.app import build_application, prepare_application
+from bot.offline.chat_state import ApiCall, Button, ChatMessage
+from bot.offline.transport import FakeBotApi
+from bot.offline.updates import FakeUser, UpdateFactory
+from bot.settings import Settings
+from handlers.catalogue import text
+from scoring import default_rubric_text
+from storage.engine import open_database
+from storage.repositories import (
+    create_invite,
+    current_cycle,
+    get_or_create_county,
+    get_or_create_town,
+    open_cycle,
+    secretary_branch,
+    upsert_branch,
+)
+
+__all__ = ["DEFAULT_DATABASE_PATH", "DEMO_USER_ID", "run_demo"]
+
+DEFAULT_DATABASE_PATH = "./pingxing-demo.sqlite3"
+
+# A fixed id, so a second run finds the same person bound to the same branch.
+DEMO_USER_ID = 900_001
+
+# The branch you are invited to, and the sample branches beside it (one per category).
+_DEMO_CATEGORY = "rural"
+_CATEGORIES = ("rural", "institution", "non_public", "retired")
+
+# Sample evidence: sizes well under Telegram's 20 MB download limit.
+_PHOTO_SIZE = 180_000
+_DOCUMENT_SIZE = 95_000
+
+_SHOWN_METHODS = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto", "sendDocument"}
+)
+
+
+@dataclass
+class _Screen:
+    """What the terminal shows and which number presses which button."""
+
+    output: TextIO
+    photo_folder: Path
+    buttons: dict[int, tuple[ChatMessage, Button]] = field(default_factory=dict)
+    photos_saved: int = 0
+
+    def say(self, line: str = "") -> None:
+        self.output.write(line + "\n")
+        self.output.flush()
+
+    def show_calls(self, api: FakeBotApi, calls: list[ApiCall]) -> None:
+        """Prints what the bot did in these calls; numbers the buttons it showed."""
+        shown: list[ChatMessage] = []
+        for call in calls:
+            if not call.ok:
+                continue  # "message is not modified" and the like: nothing changed on screen
+            if call.method == "answerCallbackQuery" and call.params.get("text"):
+                self.say(text("demo.bot_toast", text=call.params["text"]))
+            elif call.method in _SHOWN_METHODS and isinstance(call.result_or_error, dict):
+                message = api.message(int(call.params["chat_id"]), _message_id(call))
+                self._show_message(call, message)
+                if message.buttons:
+                    shown = [m for m in shown if m.message_id != message.message_id]
+                    shown.append(message)
+        if shown:
+            self._number_buttons(shown)
+
+    def _show_message(self, call: ApiCall, message: ChatMessage) -> None:
+        edited = call.method.startswith("edit")
+        self.say()
+        self.say(text("demo.bot_edited" if edited else "demo.bot_message"))
+        if call.method == "sendPhoto":
+            self.say(text("demo.photo", caption=message.caption or "", path=self._save(call)))
+        elif call.method == "sendDocument":
+            name = (message.document or {}).get("file_name", "")
+            self.say(text("demo.document", name=name))
+            if message.caption:
+                self.say(message.caption)
+        elif message.text is not None:
+            self.say(message.text)
+
+    def _save(self, call: ApiCall) -> str:
+        """Writes an uploaded photo next to the database, so the chart can be looked at."""
+        upload = call.files.get("photo")
+        if upload is None:
+            return "-"
+        self.photos_saved += 1
+        self.photo_folder.mkdir(parents=True, exist_ok=True)
+        path = self.photo_folder / f"{self.photos_saved:03d}.png"
+        path.write_bytes(upload.content)
+        return str(path)
+
+    def _number_buttons(self, messages: list[ChatMessage]) -> None:
+        self.buttons = {}
+        for message in messages:
+            for button in message.buttons:
+                number = len(self.buttons) + 1
+                self.buttons[number] = (message, button)
+                if button.url:
+                    line = text(
+                        "demo.url_button", number=number, label=button.text, url=button.url
+                    )
+                else:
+                    line = text("demo.button", number=number, label=button.text)
+                self.say(line)
+
+
+def _message_id(call: ApiCall) -> int:
+    """The id of the message a call sent or edited."""
+    result = call.result_or_error
+    if isinstance(result, dict) and "message_id" in result:
+        return int(result["message_id"])
+    return int(call.params["message_id"])
+
+
+@dataclass
+class _Session:
+    """One run of the demo: the bot, the fake Telegram, the user and the screen."""
+
+    application: Any
+    api: FakeBotApi
+    updates: UpdateFactory
+    user: FakeUser
+    screen: _Screen
+
+    async def deliver(self, update: Update) -> None:
+        """Hands one update to the bot and shows what it did."""
+        before = len(self.api.calls)
+        await self.application.process_update(update)
+        self.screen.show_calls(self.api, self.api.calls[before:])
+
+    async def handle(self, line: str, echo: bool) -> None:
+        """Acts on one line of input: a button number, a sample file, or a message."""
+        stripped = line.strip()
+        if not stripped:
+            return
+        if stripped.isdigit():
+            await self._press(int(stripped))
+            return
+        attachments: dict[str, Callable[[], Update]] = {
+            ":photo": lambda: self.updates.photo(self.user, file_size=_PHOTO_SIZE),
+            ":doc": lambda: self.updates.document(
+                self.user, file_name="demo.pdf", file_size=_DOCUMENT_SIZE
+            ),
+        }
+        if stripped in attachments:
+            what = "demo.attach_photo" if stripped == ":photo" else "demo.attach_document"
+            self.screen.say(text("demo.you_attach", what=text(what)))
+            await self.deliver(attachments[stripped]())
+            return
+        if echo:
+            self.screen.say(text("demo.you", text=stripped))
+        await self.deliver(self.updates.message(self.user, stripped))
+
+    async def _press(self, number: int) -> None:
+        buttons = self.screen.buttons
+        if not buttons:
+            self.screen.say(text("demo.no_buttons"))
+            return
+        if number not in buttons:
+            self.screen.say(text("demo.no_such_button", number=number, count=len(buttons)))
+            return
+        message, button = buttons[number]
+        self.screen.say(text("demo.you_press", number=number, label=button.text))
+        if button.callback_data is None:
+            return  # a link button: Telegram would open the link, the bot sees nothing
+        # The press carries the message as the user's phone shows it: an old keyboard stays
+        # pressable, and the bot must notice it is stale.
+        await self.deliver(self.updates.press(self.user, message, button.callback_data))
+
+
+async def _seed(sessions: async_sessionmaker[AsyncSession], now: datetime, zone: ZoneInfo) -> str:
+    """Creates the sample county, town, branches and cycle; returns a fresh invite code."""
+    async with sessions.begin() as session:
+        county = await get_or_create_county(session, text("demo.county"))
+        town = await get_or_create_town(session, county, text("demo.town"))
+        if await current_cycle(session, town.id) is None:
+            year = now.astimezone(zone).year
+            # The seed puts the rating at year end: the deadline is the last local day's end.
+            deadline = datetime(year, 12, 31, 23, 59, 59, tzinfo=zone)
+            await open_cycle(
+                session, town, year, deadline.astimezone(UTC), default_rubric_text(), now=now
+            )
+        branch_ids = {}
+        for category in _CATEGORIES:
+            branch, _ = await upsert_branch(
+                session, town, text(f"demo.branches.{category}"), category
+            )
+            branch_ids[category] = branch.id
+        return await create_invite(
+            session, branch_ids[_DEMO_CATEGORY], now + timedelta(days=7), now
+        )
+
+
+async def _introduce(
+    sessions: async_sessionmaker[AsyncSession], demo: _Session, now: datetime, zone: ZoneInfo
+) -> None:
+    """Binds you through an invite on the first run; reopens your assessment on later runs."""
+    async with sessions() as session:
+        bound = await secretary_branch(session, demo.user.id)
+    if bound is not None:
+        demo.screen.say(text("demo.resumed", name=demo.user.first_name, branch=bound.name))
+        await demo.handle("/assess", echo=True)
+        return
+    code = await _seed(sessions, now, zone)
+    demo.screen.say(
+        text(
+            "demo.seeded",
+            county=text("demo.county"),
+            town=text("demo.town"),
+            branches=len(_CATEGORIES),
+            name=demo.user.first_name,
+            branch=text(f"demo.branches.{_DEMO_CATEGORY}"),
+        )
+    )
+    await demo.handle(f"/start {code}", echo=True)
+    # Straight on to the first item card, so even a run without input shows the real screen.
+    await demo.handle("/assess", echo=True)
+
+
+async def _run(database_path: str, input_stream: TextIO | None, output: TextIO) -> int:
+    path = Path(database_path).resolve()
+    screen = _Screen(output, path.with_name(f"{path.stem}-photos"))
+    screen.say(text("demo.banner", database=path))
+    url = f"sqlite+aiosqlite:///{path}"
+    engine, sessions = await open_database(url)
+    api = FakeBotApi()
+    settings = Settings(_env_file=None, database_url=url, bot_token=None)  # type: ignore[call-arg]
+    application = build_application(settings, request=api, database=(engine, sessions))
+    try:
+        await application.initialize()
+        await prepare_application(application)
+        state = application.bot_data
+        user = FakeUser(DEMO_USER_ID, text("demo.secretary"))
+        demo = _Session(application, api, UpdateFactory(api, application.bot), user, screen)
+        await _introduce(sessions, demo, state.now(), state.timezone)
+        # A person at a terminal sees their own typing after the prompt; a piped script does
+        # not, so its lines are echoed instead.
+        interactive = input_stream is not None and _is_terminal(input_stream)
+        while input_stream is not None:
+            if interactive:
+                screen.output.write(text("demo.prompt"))
+                screen.output.flush()
+            line = input_stream.readline()
+            if not line:
+                break
+            await demo.handle(line, echo=not interactive)
+        screen.say()
+        screen.say(text("demo.bye"))
+    finally:
+        await application.shutdown()
+        await engine.dispose()
+    return 0
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    """Whether a person types into the stream (their line is then already on screen)."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def run_demo(
+    database_path: str | None = None,
+    input_stream: TextIO | None = sys.stdin,
+    output: TextIO = sys.stdout,
+) -> int:
+    """Runs the offline demo until its input ends.
+
+    Args:
+        database_path: the demo's SQLite file; `./pingxing-demo.sqlite3` by default. It is
+            created and seeded on first use and resumed afterwards.
+        input_stream: where the lines come from; `None` (no stdin at all) shows the first
+            screens and ends.
+        output: where the transcript goes.
+
+    Returns:
+        The exit status: 0.
+    """
+    # The bot's own errors are logged with their traceback by its error handler; keep PTB's
+    # and httpx's routine INFO lines off the transcript.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    return asyncio.run(_run(database_path or DEFAULT_DATABASE_PATH, input_stream, output))
