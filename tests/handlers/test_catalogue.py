@@ -1,0 +1,103 @@
+"""The text catalogue: every key the code uses exists, and no handler holds Chinese text."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from handlers.catalogue import CatalogueError, has_key, keys, placeholders, text
+
+HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
+BOT = HANDLERS.parent / "bot"
+# CJK ideographs and the full-width punctuation Chinese text carries.
+CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
+
+
+def python_sources() -> list[Path]:
+    return sorted([*HANDLERS.rglob("*.py"), BOT / "app.py"])
+
+
+def string_constants(path: Path) -> list[str]:
+    """Every string literal in a module, docstrings excepted."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def used_keys() -> set[str]:
+    """Catalogue keys passed literally to `text(...)` / `say(...)` anywhere in the code."""
+    found = set()
+    for path in python_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) in {"text", "say"}
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+@pytest.mark.parametrize("path", python_sources(), ids=lambda path: path.name)
+def test_no_handler_module_contains_chinese_literals(path: Path) -> None:
+    chinese = [value for value in string_constants(path) if CHINESE.search(value)]
+
+    assert chinese == []
+
+
+def test_every_key_used_in_the_code_exists() -> None:
+    missing = sorted(key for key in used_keys() if KEY.match(key) and not has_key(key))
+
+    assert missing == []
+
+
+def test_the_code_uses_many_keys() -> None:
+    # Guards the test above against a parser change that would find nothing to check.
+    assert len(used_keys()) > 50
+
+
+@pytest.mark.parametrize(
+    ("key", "params", "expected"),
+    [
+        ("binding.already_bound", {"branch": "东村党支部"}, "您已绑定「东村党支部」"),
+        ("assessment.chosen", {"label": "完全做到"}, "✓ 完全做到"),
+        ("status.days_left", {"days": 3}, "还剩 3 天"),
+    ],
+)
+def test_text_fills_placeholders(key: str, params: dict[str, object], expected: str) -> None:
+    assert text(key, **params).startswith(expected)
+
+
+def test_a_missing_key_raises_naming_it() -> None:
+    with pytest.raises(CatalogueError, match=r"binding\.nope"):
+        text("binding.nope")
+
+
+def test_a_missing_placeholder_raises_naming_it() -> None:
+    with pytest.raises(CatalogueError, match="'branch'"):
+        text("binding.already_bound")
+
+
+def test_nested_keys_are_joined_with_dots() -> None:
+    assert {"assessment.button.skip", "status.state.submitted"} <= keys()
+    assert placeholders("assessment.card") >= {"area", "number", "total"}
