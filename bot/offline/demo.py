@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 
@@ -36,6 +37,7 @@ from bot.settings import Settings
 from handlers.catalogue import text
 from scoring import default_rubric_text
 from storage.engine import open_database
+from storage.models import ProcessedUpdate
 from storage.repositories import (
     create_invite,
     current_cycle,
@@ -101,7 +103,10 @@ class _Screen:
         self.say()
         self.say(text("demo.bot_edited" if edited else "demo.bot_message"))
         if call.method == "sendPhoto":
-            self.say(text("demo.photo", caption=message.caption or "", path=self._save(call)))
+            if message.caption:
+                self.say(text("demo.photo", caption=message.caption, path=self._save(call)))
+            else:
+                self.say(text("demo.photo_uncaptioned", path=self._save(call)))
         elif call.method == "sendDocument":
             name = (message.document or {}).get("file_name", "")
             self.say(text("demo.document", name=name))
@@ -122,18 +127,17 @@ class _Screen:
         return str(path)
 
     def _number_buttons(self, messages: list[ChatMessage]) -> None:
+        """Numbers every button, printing one keyboard row per line as a phone lays it out."""
         self.buttons = {}
         for message in messages:
-            for button in message.buttons:
-                number = len(self.buttons) + 1
-                self.buttons[number] = (message, button)
-                if button.url:
-                    line = text(
-                        "demo.url_button", number=number, label=button.text, url=button.url
-                    )
-                else:
-                    line = text("demo.button", number=number, label=button.text)
-                self.say(line)
+            for row in message.keyboard:
+                labels = []
+                for button in row:
+                    number = len(self.buttons) + 1
+                    self.buttons[number] = (message, button)
+                    key = "demo.url_button" if button.url else "demo.button"
+                    labels.append(text(key, number=number, label=button.text, url=button.url))
+                self.say("  " + "  ".join(labels))
 
 
 def _message_id(call: ApiCall) -> int:
@@ -223,6 +227,13 @@ async def _seed(sessions: async_sessionmaker[AsyncSession], now: datetime, zone:
         )
 
 
+async def _next_update_id(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """The first update id after those a previous run handled (the bot ignores a repeated id)."""
+    async with sessions() as session:
+        last = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
+    return int(last or 0) + 1
+
+
 async def _introduce(
     sessions: async_sessionmaker[AsyncSession], demo: _Session, now: datetime, zone: ZoneInfo
 ) -> None:
@@ -263,7 +274,8 @@ async def _run(database_path: str, input_stream: TextIO | None, output: TextIO) 
         await prepare_application(application)
         state = application.bot_data
         user = FakeUser(DEMO_USER_ID, text("demo.secretary"))
-        demo = _Session(application, api, UpdateFactory(api, application.bot), user, screen)
+        updates = UpdateFactory(api, application.bot, await _next_update_id(sessions))
+        demo = _Session(application, api, updates, user, screen)
         await _introduce(sessions, demo, state.now(), state.timezone)
         # A person at a terminal sees their own typing after the prompt; a piped script does
         # not, so its lines are echoed instead.
