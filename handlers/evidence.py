@@ -7,7 +7,7 @@ size Telegram reports, before any getFile.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Document, InlineKeyboardMarkup, PhotoSize, Update
 
 from handlers import claims
 from handlers.cards import Screen, back_row, render_card
@@ -66,16 +66,16 @@ async def _receive_file(work: Work) -> None:
     message = work.update.effective_message
     if message is None:
         return
+    media: PhotoSize | Document
+    file_name: str | None
+    mime_type: str | None
     if message.photo:
-        largest = message.photo[-1]
-        kind, media, file_name, mime_type = EvidenceKind.PHOTO, largest, None, "image/jpeg"
+        # Telegram lists a photo's sizes smallest first; the largest is the evidence.
+        media = message.photo[-1]
+        kind, file_name, mime_type = EvidenceKind.PHOTO, None, "image/jpeg"
     elif message.document is not None:
         media = message.document
-        kind, file_name, mime_type = (
-            EvidenceKind.DOCUMENT,
-            media.file_name,
-            media.mime_type,
-        )
+        kind, file_name, mime_type = EvidenceKind.DOCUMENT, media.file_name, media.mime_type
     else:
         work.say("evidence.unsupported")
         return

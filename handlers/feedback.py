@@ -46,7 +46,10 @@ async def _show_summary(work: Work) -> None:
     )
     for part in parts:
         work.reply(SendMessage(work.chat_id, Screen(part)))
-    work.reply(SendPhoto(work.chat_id, partial(render_area_chart, sitting.rubric, result)))
+    # The chart types its inputs with protocols whose attributes are settable; the scoring
+    # dataclasses are frozen, which mypy reports although the chart only reads them.
+    draw = partial(render_area_chart, sitting.rubric, result)  # type: ignore[arg-type]
+    work.reply(SendPhoto(work.chat_id, draw))
 
 
 async def score_sitting(work: Work, sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:

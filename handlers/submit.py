@@ -6,6 +6,8 @@ CONFIRM (the lock). After it, every writing press is refused until the town retu
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from telegram import InlineKeyboardMarkup, Update
 
 from handlers.callbacks import Kind
@@ -37,7 +39,7 @@ async def _ask_declared_level(work: Work) -> None:
         answered=view.answered,
         total=len(sitting.items),
         basic=format_points(basic_points(sitting.rubric, sitting.items, view.answers)),
-        basic_total=format_points(sum((item.points for item in sitting.items), start=0)),
+        basic_total=format_points(sum((item.points for item in sitting.items), Decimal(0))),
         unanswered_note=text("submit.unanswered_note", count=unanswered) if unanswered else "",
     )
     rows = [

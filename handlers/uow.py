@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,7 +121,7 @@ class Work:
         """Queues replies for after the commit."""
         self.replies.extend(replies)
 
-    def say(self, key: str, **params: object) -> None:
+    def say(self, key: str, **params: Any) -> None:
         """Queues a plain message with a catalogue text; a toast when the update is a press."""
         if self.update.callback_query is not None:
             self.reply(AnswerQuery(text(key, **params), alert=True))
