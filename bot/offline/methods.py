@@ -233,7 +233,7 @@ class MethodHandlers:
             raise ApiRefusal(400, "Bad Request: message to edit not found")
         chat_id = self._chat_id(params)
         try:
-            message = self.api.message(chat_id, params["message_id"])
+            message = self.api.stored_message(chat_id, params["message_id"])
         except LookupError:
             raise ApiRefusal(400, "Bad Request: message to edit not found") from None
         if not message.from_bot:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import time
 from collections import defaultdict, deque
@@ -257,12 +258,15 @@ class FakeBotApi(BaseRequest):
     def chat_messages(self, chat_id: int, *, include_incoming: bool = False) -> list[ChatMessage]:
         """The messages a chat shows now, oldest first; deleted ones are gone.
 
+        Each is a snapshot: a later edit changes what the fake holds, not what you were given
+        (``UpdateFactory.press`` always uses the current state, as Telegram does).
+
         Args:
             chat_id: The chat (a user's id for a private chat).
             include_incoming: Also list the user's own messages, not only the bot's.
         """
         return [
-            message
+            dataclasses.replace(message)
             for _, message in sorted(self._messages[chat_id].items())
             if include_incoming or message.from_bot
         ]
@@ -279,7 +283,22 @@ class FakeBotApi(BaseRequest):
         return messages[-1]
 
     def message(self, chat_id: int, message_id: int) -> ChatMessage:
-        """One message as it is now.
+        """A snapshot of one message as it is now.
+
+        Raises:
+            LookupError: No such message (never sent, or deleted).
+        """
+        return dataclasses.replace(self.stored_message(chat_id, message_id))
+
+    def assert_no_violations(self) -> None:
+        """Fails with every recorded violation, for the end of a test."""
+        if self.violations:
+            raise BotApiViolation("\n".join(self.violations))
+
+    # -- used by UpdateFactory and the method handlers -----------------------------------------
+
+    def stored_message(self, chat_id: int, message_id: int) -> ChatMessage:
+        """The message record itself, which edits change in place.
 
         Raises:
             LookupError: No such message (never sent, or deleted).
@@ -288,13 +307,6 @@ class FakeBotApi(BaseRequest):
             return self._messages[chat_id][message_id]
         except KeyError:
             raise LookupError(f"no message {message_id} in chat {chat_id}") from None
-
-    def assert_no_violations(self) -> None:
-        """Fails with every recorded violation, for the end of a test."""
-        if self.violations:
-            raise BotApiViolation("\n".join(self.violations))
-
-    # -- used by UpdateFactory and the method handlers -----------------------------------------
 
     def now(self) -> int:
         """The fake server's clock, in whole seconds like Telegram's dates."""

@@ -117,6 +117,10 @@ async def test_a_stale_keyboard_can_be_pressed_and_carries_the_current_message(
         "answer:1:none",
         "第 2 项",
     )
+    assert (old_snapshot.text, old_snapshot.callback_data("未做到")) == (
+        "邀请码 A · 第 1 项",
+        "answer:1:none",
+    )
 
 
 async def test_a_redelivered_update_has_the_same_id_and_content(
