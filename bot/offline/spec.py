@@ -23,27 +23,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from bot.offline.html_text import HtmlParseError, parse_text
+from bot.offline.spec_limits import OBJECT_RULES, check_edit_target, check_limits, problem
 
 __all__ = ["BotApiSpec", "FieldSpec", "default_spec"]
 
-# Limits the description states only in prose; each cites the field description it comes from.
-TEXT_LIMIT = 4096  # sendMessage.text: "1-4096 characters after entities parsing"
-CAPTION_LIMIT = 1024  # sendPhoto.caption: "0-1024 characters after entities parsing"
-CALLBACK_DATA_BYTES = 64  # InlineKeyboardButton.callback_data: "1-64 bytes"
-CALLBACK_ANSWER_LIMIT = 200  # answerCallbackQuery.text: "0-200 characters"
-COMMAND_LENGTH = 32  # BotCommand.command: "1-32 characters ... lowercase English letters, ..."
-COMMAND_DESCRIPTION_LIMIT = 256  # BotCommand.description: "1-256 characters"
-COMMANDS_LIMIT = 100  # setMyCommands.commands: "At most 100 commands can be specified."
-
-# InlineKeyboardButton: "Exactly one of the fields other than text, icon_custom_emoji_id, and
-# style must be used to specify the type of the button."
-_BUTTON_NON_ACTION_FIELDS = frozenset({"text", "icon_custom_emoji_id", "style"})
-_COMMAND_PATTERN = re.compile(r"[a-z0-9_]+")
-_TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 _BASIC_TYPES = frozenset({"Integer", "Float", "Boolean", "String", "InputFile"})
 _ARRAY_PREFIX = "Array of "
-_VALUE_PREVIEW = 60
 
 
 @dataclass(frozen=True)
@@ -63,18 +48,6 @@ class _ObjectSpec:
     fields: Mapping[str, FieldSpec]
     subtypes: tuple[str, ...]
     required: tuple[str, ...] = ()
-
-
-def _preview(value: Any) -> str:
-    """A short repr for messages: long texts are cut so a violation stays readable."""
-    text = repr(value)
-    if len(text) > _VALUE_PREVIEW:
-        return f"{text[:_VALUE_PREVIEW]}...'"
-    return text
-
-
-def _problem(path: str, what: str, value: Any) -> str:
-    return f"{path}: {what} (value {_preview(value)})"
 
 
 def _parse_fields(raw_fields: list[dict[str, Any]]) -> dict[str, FieldSpec]:
@@ -149,7 +122,7 @@ class BotApiSpec:
         """
         fields = self._methods.get(method)
         if fields is None:
-            return [_problem(method, f"not a method of the Bot API ({self.version})", method)]
+            return [problem(method, f"not a method of the Bot API ({self.version})", method)]
         problems: list[str] = []
         for name, wanted in fields.items():
             if wanted.required and name not in params and name not in files:
@@ -158,11 +131,11 @@ class BotApiSpec:
             path = f"{method}.{name}"
             spec = fields.get(name)
             if spec is None:
-                problems.append(_problem(path, "unknown field", value))
+                problems.append(problem(path, "unknown field", value))
                 continue
             problems.extend(self._check_value(path, value, spec.types, files))
-        problems.extend(self._check_edit_target(method, params))
-        problems.extend(self._check_limits(method, params))
+        problems.extend(check_edit_target(method, fields, params))
+        problems.extend(check_limits(method, params))
         return problems
 
     def check_object(self, type_name: str, value: Any) -> list[str]:
@@ -191,7 +164,7 @@ class BotApiSpec:
             if best is None or len(problems) < len(best):
                 best = problems
         if len(types) > 1 and all(name in _BASIC_TYPES for name in types):
-            return [_problem(path, f"expected {' or '.join(types)}", value)]
+            return [problem(path, f"expected {' or '.join(types)}", value)]
         return best or []
 
     def _check_type(
@@ -199,7 +172,7 @@ class BotApiSpec:
     ) -> list[str]:
         if type_name.startswith(_ARRAY_PREFIX):
             if not isinstance(value, list):
-                return [_problem(path, f"expected {type_name} (a JSON array)", value)]
+                return [problem(path, f"expected {type_name} (a JSON array)", value)]
             item_type = type_name.removeprefix(_ARRAY_PREFIX)
             problems: list[str] = []
             for index, item in enumerate(value):
@@ -217,21 +190,21 @@ class BotApiSpec:
             # A file_id or URL as a string, or "attach://<name>" pointing at an uploaded part.
             if isinstance(value, str) and value.startswith("attach://"):
                 if value.removeprefix("attach://") not in files:
-                    return [_problem(path, "attach:// names no uploaded file", value)]
+                    return [problem(path, "attach:// names no uploaded file", value)]
                 return []
             ok = isinstance(value, str)
         else:
             return self._check_object(path, value, type_name, files)
-        return [] if ok else [_problem(path, f"expected {type_name}", value)]
+        return [] if ok else [problem(path, f"expected {type_name}", value)]
 
     def _check_object(
         self, path: str, value: Any, type_name: str, files: Collection[str]
     ) -> list[str]:
         spec = self._types.get(type_name)
         if spec is None:
-            return [_problem(path, f"the description has no type {type_name}", value)]
+            return [problem(path, f"the description has no type {type_name}", value)]
         if not isinstance(value, dict):
-            return [_problem(path, f"expected {type_name} (a JSON object)", value)]
+            return [problem(path, f"expected {type_name} (a JSON object)", value)]
         if spec.subtypes:
             return self._check_union(path, value, spec, files)
         problems: list[str] = []
@@ -241,15 +214,15 @@ class BotApiSpec:
         for name, item in value.items():
             field_spec = spec.fields.get(name)
             if field_spec is None:
-                problems.append(_problem(f"{path}.{name}", f"unknown field of {type_name}", item))
+                problems.append(problem(f"{path}.{name}", f"unknown field of {type_name}", item))
                 continue
             if field_spec.fixed_value is not None and item != field_spec.fixed_value:
                 problems.append(
-                    _problem(f"{path}.{name}", f"must be {field_spec.fixed_value!r}", item)
+                    problem(f"{path}.{name}", f"must be {field_spec.fixed_value!r}", item)
                 )
                 continue
             problems.extend(self._check_value(f"{path}.{name}", item, field_spec.types, files))
-        rule = _OBJECT_RULES.get(type_name)
+        rule = OBJECT_RULES.get(type_name)
         if rule is not None:
             problems.extend(rule(path, value))
         return problems
@@ -274,163 +247,7 @@ class BotApiSpec:
             {field.name for kind in kinds for field in kind.fields.values() if field.fixed_value}
         )
         name = discriminators[0] if discriminators else "type"
-        return [_problem(f"{path}.{name}", f"names no kind of {spec.name}", value.get(name))]
-
-    # -- rules the description states in prose -------------------------------------------------
-
-    def _check_edit_target(self, method: str, params: Mapping[str, Any]) -> list[str]:
-        """Edit methods take chat_id + message_id, or inline_message_id ("Required if ...")."""
-        fields = self._methods[method]
-        if not {"chat_id", "message_id", "inline_message_id"} <= fields.keys():
-            return []
-        if fields["chat_id"].required:
-            return []
-        has_chat_message = "chat_id" in params and "message_id" in params
-        has_inline = "inline_message_id" in params
-        if has_inline and ("chat_id" in params or "message_id" in params):
-            return [
-                _problem(
-                    f"{method}.inline_message_id",
-                    "given together with chat_id/message_id; use one or the other",
-                    params["inline_message_id"],
-                )
-            ]
-        if not has_chat_message and not has_inline:
-            given = {key: params[key] for key in ("chat_id", "message_id") if key in params}
-            return [
-                _problem(
-                    f"{method}.chat_id+message_id",
-                    "required if inline_message_id is not specified",
-                    given,
-                )
-            ]
-        return []
-
-    def _check_limits(self, method: str, params: Mapping[str, Any]) -> list[str]:
-        problems: list[str] = []
-        if method in _TEXT_METHODS and isinstance(params.get("text"), str):
-            problems.extend(
-                _check_formatted(
-                    f"{method}.text", params["text"], params, "entities", 1, TEXT_LIMIT
-                )
-            )
-        if isinstance(params.get("caption"), str):
-            problems.extend(
-                _check_formatted(
-                    f"{method}.caption",
-                    params["caption"],
-                    params,
-                    "caption_entities",
-                    0,
-                    CAPTION_LIMIT,
-                )
-            )
-        if method == "answerCallbackQuery" and isinstance(params.get("text"), str):
-            text = params["text"]
-            if len(text) > CALLBACK_ANSWER_LIMIT:
-                problems.append(
-                    _problem(
-                        f"{method}.text",
-                        f"{len(text)} characters, allowed 0-{CALLBACK_ANSWER_LIMIT}",
-                        text,
-                    )
-                )
-        if method == "setMyCommands" and isinstance(params.get("commands"), list):
-            count = len(params["commands"])
-            if count > COMMANDS_LIMIT:
-                problems.append(
-                    _problem(
-                        f"{method}.commands", f"{count} commands, at most {COMMANDS_LIMIT}", count
-                    )
-                )
-        return problems
-
-
-def _check_formatted(
-    path: str,
-    text: str,
-    params: Mapping[str, Any],
-    entities_field: str,
-    minimum: int,
-    maximum: int,
-) -> list[str]:
-    """Checks a text or caption's length after entity parsing, as Telegram measures it."""
-    parse_mode = params.get("parse_mode")
-    entities = params.get(entities_field)
-    try:
-        parsed = parse_text(
-            text,
-            parse_mode if isinstance(parse_mode, str) else None,
-            entities if isinstance(entities, list) else None,
-        )
-    except HtmlParseError as error:
-        return [_problem(path, str(error), text)]
-    if parsed.length < minimum:
-        return [_problem(path, "empty after entity parsing and whitespace stripping", text)]
-    if parsed.length > maximum:
-        return [
-            _problem(
-                path,
-                f"{parsed.length} characters after entity parsing, allowed {minimum}-{maximum}",
-                text,
-            )
-        ]
-    return []
-
-
-def _check_button(path: str, button: Mapping[str, Any]) -> list[str]:
-    problems: list[str] = []
-    text = button.get("text")
-    if isinstance(text, str) and not text.strip():
-        problems.append(_problem(f"{path}.text", "button text must not be empty", text))
-    actions = sorted(set(button) - _BUTTON_NON_ACTION_FIELDS)
-    if len(actions) != 1:
-        problems.append(
-            _problem(path, f"needs exactly one action field, has {len(actions)}", actions)
-        )
-    data = button.get("callback_data")
-    if isinstance(data, str):
-        size = len(data.encode("utf-8"))
-        if not 1 <= size <= CALLBACK_DATA_BYTES:
-            problems.append(
-                _problem(
-                    f"{path}.callback_data",
-                    f"{size} bytes in UTF-8, allowed 1-{CALLBACK_DATA_BYTES}",
-                    data,
-                )
-            )
-    return problems
-
-
-def _check_bot_command(path: str, command: Mapping[str, Any]) -> list[str]:
-    problems: list[str] = []
-    name = command.get("command")
-    if isinstance(name, str) and not (
-        1 <= len(name) <= COMMAND_LENGTH and _COMMAND_PATTERN.fullmatch(name)
-    ):
-        problems.append(
-            _problem(
-                f"{path}.command",
-                f"must be 1-{COMMAND_LENGTH} of lowercase letters, digits and underscores",
-                name,
-            )
-        )
-    description = command.get("description")
-    if isinstance(description, str) and not 1 <= len(description) <= COMMAND_DESCRIPTION_LIMIT:
-        problems.append(
-            _problem(
-                f"{path}.description",
-                f"{len(description)} characters, allowed 1-{COMMAND_DESCRIPTION_LIMIT}",
-                description,
-            )
-        )
-    return problems
-
-
-_OBJECT_RULES = {
-    "InlineKeyboardButton": _check_button,
-    "BotCommand": _check_bot_command,
-}
+        return [problem(f"{path}.{name}", f"names no kind of {spec.name}", value.get(name))]
 
 
 @cache

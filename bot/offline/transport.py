@@ -28,7 +28,6 @@ the test, so a violation inside a handler shows up as ``api.violations``: end su
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import time
@@ -46,11 +45,16 @@ from bot.offline.chat_state import (
     ApiRefusal,
     ChatMessage,
     StoredFile,
-    UploadedFile,
 )
 from bot.offline.html_text import HtmlParseError, parse_text
 from bot.offline.methods import MethodHandlers
 from bot.offline.spec import BotApiSpec, default_spec
+from bot.offline.wire import (
+    PendingUpdates,
+    decode_request,
+    error_response,
+    telegram_description,
+)
 
 __all__ = ["BotApiViolation", "FakeBotApi"]
 
@@ -123,9 +127,7 @@ class FakeBotApi(BaseRequest):
         self._file_counter = 0
         self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
         self._handlers = MethodHandlers(self)
-        # Updates waiting for getUpdates (long polling), as JSON objects in update id order.
-        self._pending_updates: list[dict[str, Any]] = []
-        self._update_arrived: asyncio.Event | None = None
+        self.pending_updates = PendingUpdates()
 
     # -- BaseRequest ---------------------------------------------------------------------------
 
@@ -158,29 +160,29 @@ class FakeBotApi(BaseRequest):
         if method == "GET":
             return self._download(url)
         api_method = url.rsplit("/", 1)[-1]
-        params, files = _decode(request_data)
+        params, files = decode_request(request_data)
         problems = self.spec.check(api_method, params, files.keys())
         if not problems and not self._handlers.handles(api_method):
             problems = [f"{api_method}: valid Bot API method the fake does not model yet"]
         if problems:
             self.violations.extend(problems)
-            error = ApiError(400, _telegram_description(problems[0]))
+            error = ApiError(400, telegram_description(problems[0]))
             self.calls.append(ApiCall(api_method, params, files, error))
             if self.strict:
                 raise BotApiViolation("\n".join(problems))
-            return _answer(error)
+            return error_response(error)
         failures = self._failures.get(api_method)
         if failures:
             error = failures.popleft()
             self.calls.append(ApiCall(api_method, params, files, error))
-            return _answer(error)
+            return error_response(error)
         if api_method == "getUpdates":
-            await self._wait_for_updates(params)
+            await self.pending_updates.wait(params.get("offset"), params.get("timeout", 0))
         try:
             result = self._handlers.call(api_method, params, files)
         except ApiRefusal as refusal:
             self.calls.append(ApiCall(api_method, params, files, refusal.error))
-            return _answer(refusal.error)
+            return error_response(refusal.error)
         self.calls.append(ApiCall(api_method, params, files, result))
         return HTTPStatus.OK, json.dumps({"ok": True, "result": result}).encode("utf-8")
 
@@ -227,22 +229,16 @@ class FakeBotApi(BaseRequest):
         self._open_queries.clear()
 
     def queue_update(self, update: dict[str, Any]) -> None:
-        """Queues an update (its JSON object) for the next getUpdates, for polling runs.
+        """Queues an update (its JSON object) for getUpdates, for running the polling loop.
 
         Tests usually call ``application.process_update`` directly; this is for running the
         real polling loop (``application.updater.start_polling()``) offline.
         """
-        self._pending_updates.append(update)
-        if self._update_arrived is not None:
-            self._update_arrived.set()
+        self.pending_updates.put(update)
 
     def take_updates(self, offset: int | None, limit: int) -> list[dict[str, Any]]:
-        """Confirms updates below ``offset`` (drops them) and returns up to ``limit`` others."""
-        if offset is not None:
-            self._pending_updates = [
-                update for update in self._pending_updates if update["update_id"] >= offset
-            ]
-        return self._pending_updates[:limit]
+        """Confirms updates below ``offset`` and returns up to ``limit`` waiting ones."""
+        return self.pending_updates.take(offset, limit)
 
     def reset_calls(self) -> None:
         """Forgets the recorded calls and violations; chat state stays."""
@@ -398,63 +394,8 @@ class FakeBotApi(BaseRequest):
             raise ApiRefusal(400, f"Bad Request: {error}") from None
         return parsed.text, parsed.entities
 
-    async def _wait_for_updates(self, params: dict[str, Any]) -> None:
-        """Long polling: hold getUpdates up to its ``timeout`` until an update is queued."""
-        offset = params.get("offset")
-        if any(offset is None or item["update_id"] >= offset for item in self._pending_updates):
-            return
-        timeout = params.get("timeout", 0)
-        if not timeout:
-            return
-        self._update_arrived = self._update_arrived or asyncio.Event()
-        self._update_arrived.clear()
-        # A timeout is the normal end of a long poll with nothing to deliver.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._update_arrived.wait(), timeout)
-
     def _download(self, url: str) -> tuple[int, bytes]:
         for stored in self._files.values():
             if url.endswith("/" + stored.file_path):
                 return HTTPStatus.OK, stored.read()
-        return _answer(ApiError(404, "Not Found"))
-
-
-# Violation wording -> the description Telegram answers for it (seen from the real server).
-_TELEGRAM_WORDING = (
-    ("bytes in UTF-8, allowed 1-64", "Bad Request: BUTTON_DATA_INVALID"),
-    ("characters after entity parsing, allowed 1-4096", "Bad Request: message is too long"),
-    (
-        "characters after entity parsing, allowed 0-1024",
-        "Bad Request: message caption is too long",
-    ),
-    ("empty after entity parsing", "Bad Request: message text is empty"),
-)
-
-
-def _telegram_description(problem: str) -> str:
-    """What Telegram would answer for a violation, for the lenient (non-strict) mode."""
-    if "can't parse entities" in problem:
-        detail = problem[problem.index("can't parse entities") :].rsplit(" (value ", 1)[0]
-        return f"Bad Request: {detail}"
-    for marker, description in _TELEGRAM_WORDING:
-        if marker in problem:
-            return description
-    return f"Bad Request: {problem}"
-
-
-def _answer(error: ApiError) -> tuple[int, bytes]:
-    return error.status, json.dumps(error.to_body()).encode("utf-8")
-
-
-def _decode(request_data: RequestData | None) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
-    """The parameters as Telegram receives them, and the uploaded parts."""
-    if request_data is None:
-        return {}, {}
-    # A JSON round trip turns tuples into lists and leaves exactly what goes over the wire.
-    params: dict[str, Any] = json.loads(json.dumps(request_data.parameters))
-    files: dict[str, UploadedFile] = {}
-    if request_data.contains_files:
-        for part, (filename, content, mimetype) in request_data.multipart_data.items():
-            data = content if isinstance(content, bytes) else content.read()
-            files[part] = UploadedFile(part, filename or part, data, mimetype)
-    return params, files
+        return error_response(ApiError(404, "Not Found"))
