@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from scoring.decimals import format_decimal
 from scoring.model import Rubric
 
 __all__ = ["GATE_DEDUCTION", "failed_gates", "gated_stars"]
@@ -17,10 +16,14 @@ GATE_DEDUCTION = "has_deduction"
 def failed_gates(rubric: Rubric, basic_100: Decimal, has_deduction: bool) -> tuple[str, ...]:
     """Returns the reason codes of the gates that block the gated level (none: empty)."""
     gates = rubric.gates
+    below = gates.min_basic_100 is not None and basic_100 < gates.min_basic_100
+    forbidden = gates.deductions_forbid and has_deduction
+    if not below and not forbidden:
+        return ()
     failed = []
-    if gates.min_basic_100 is not None and basic_100 < gates.min_basic_100:
-        failed.append(f"basic_below_{format_decimal(gates.min_basic_100)}")
-    if gates.deductions_forbid and has_deduction:
+    if below:
+        failed.append(str(rubric.basic_gate_code))
+    if forbidden:
         failed.append(GATE_DEDUCTION)
     return tuple(failed)
 

@@ -53,6 +53,18 @@ class BranchInput:
 
 def check_claims(rubric: Rubric, branch: BranchInput) -> list[str]:
     """Lists the problems of a branch's bonus and deduction claims (none when valid)."""
+    bonus_kinds, deduction_kinds = rubric.claim_kinds
+    minimum = rubric.deductions.min_points
+    # The common case, checked without building messages: every claim is valid.
+    if (
+        (rubric.bonus is not None or not branch.bonus)
+        and all(claim.kind in bonus_kinds and claim.points >= ZERO for claim in branch.bonus)
+        and all(
+            claim.kind in deduction_kinds and claim.points >= minimum
+            for claim in branch.deductions
+        )
+    ):
+        return []
     problems = []
     if branch.bonus and rubric.bonus is None:
         problems.append("bonus: this rubric has no bonus")

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import TypeVar
+
+from scoring.plan import CategoryPlan
 
 __all__ = [
     "AnswerLevel",
@@ -17,7 +20,6 @@ __all__ = [
     "Ballot",
     "BonusRules",
     "Category",
-    "CategoryPlan",
     "DeductionRules",
     "Gates",
     "Item",
@@ -199,14 +201,32 @@ class Rubric:
             for item in items
         }
         plans = {
-            category: _plan_category(self.areas, category_items, answer_scores)
-            for category, category_items in by_category.items()
+            category.key: CategoryPlan(self.areas, category.key, self.answer_levels)
+            for category in self.categories
         }
         # Frozen dataclasses only allow this route for derived fields.
         object.__setattr__(self, "_items_by_id", {item.id: item for item in items})
         object.__setattr__(self, "_items_by_category", by_category)
         object.__setattr__(self, "_answer_scores", answer_scores)
         object.__setattr__(self, "_category_plans", plans)
+
+    @cached_property
+    def claim_kinds(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The bonus kind keys (empty without bonus) and the deduction kind keys."""
+        bonus = frozenset(kind.key for kind in self.bonus.kinds) if self.bonus else frozenset()
+        return bonus, frozenset(kind.key for kind in self.deductions.kinds)
+
+    @cached_property
+    def basic_gate_code(self) -> str | None:
+        """The reason code of the basic-score gate (`basic_below_80`), or None without one."""
+        minimum = self.gates.min_basic_100
+        if minimum is None:
+            return None
+        # Formatted like format_decimal, without importing it: the model stays dependency-free.
+        text = format(minimum, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return f"basic_below_{text}"
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -279,33 +299,6 @@ class Rubric:
         """Returns the stars of the level right under `stars`, or `stars` at the bottom."""
         lower = [level.stars for level in self.levels if level.stars < stars]
         return max(lower) if lower else stars
-
-
-# One item as the scorer walks it: (rubric position, id, points, level key → points earned).
-PlanEntry = tuple[int, str, Decimal, dict[str, Decimal]]
-# One area as the scorer walks it: (area key, full marks for the category, its items).
-PlanArea = tuple[str, Decimal, tuple[PlanEntry, ...]]
-CategoryPlan = tuple[PlanArea, ...]
-
-
-def _plan_category(
-    areas: tuple[Area, ...],
-    category_items: tuple[Item, ...],
-    answer_scores: dict[str, dict[str, Decimal]],
-) -> CategoryPlan:
-    """Lays out one category's items per area in rubric order, with their answer scores."""
-    applicable = {item.id for item in category_items}
-    plan = []
-    position = 0
-    for area in areas:
-        entries = []
-        for item in area.items:
-            if item.id in applicable:
-                entries.append((position, item.id, item.points, answer_scores[item.id]))
-                position += 1
-        full = sum((entry[2] for entry in entries), Decimal(0))
-        plan.append((area.key, full, tuple(entries)))
-    return tuple(plan)
 
 
 _Keyed = TypeVar("_Keyed", Category, AnswerLevel, Area)

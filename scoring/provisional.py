@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 
 from scoring.decimals import ZERO, ceil_cent, round_cent
 from scoring.gates import gated_stars
+from scoring.item_sums import Loss
 from scoring.model import Level, Rubric
 
 __all__ = ["OUT_OF_REACH", "REACHED", "Provisional", "next_level_items", "provisional_view"]
@@ -93,7 +95,7 @@ def next_level_items(
     bonus_less_deduction: Decimal,
     has_deduction: bool,
     provisional_stars: int,
-    losses: list[tuple[int, Decimal, int, str, Decimal]],
+    losses: list[Loss],
 ) -> tuple[str, ...]:
     """Finds the fewest items whose full marks lift the provisional stars by one level.
 
@@ -120,22 +122,21 @@ def next_level_items(
     if has_deduction and gates.deductions_forbid and target >= gates.stars:
         return ()
     ordered = sorted(losses, key=lambda loss: (loss[1], loss[2]))
-    if not _reaches(
-        rubric,
-        basic + sum(loss[4] for loss in ordered),
-        bonus_less_deduction,
-        has_deduction,
-        target,
-    ):
+    recovered = list(accumulate(loss[4] for loss in ordered))
+    if not _reaches(rubric, basic + recovered[-1], bonus_less_deduction, has_deduction, target):
         return ()
-    recovered = ZERO
-    chosen = []
-    for loss in ordered:
-        recovered += loss[4]
-        chosen.append(loss[3])
-        if _reaches(rubric, basic + recovered, bonus_less_deduction, has_deduction, target):
-            break
-    return tuple(chosen)
+    # Recovered points grow with every item taken, so the fewest items is a binary search
+    # over how many of the largest losses to take.
+    low, high = 0, len(ordered) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if _reaches(
+            rubric, basic + recovered[middle], bonus_less_deduction, has_deduction, target
+        ):
+            high = middle
+        else:
+            low = middle + 1
+    return tuple(loss[3] for loss in ordered[: low + 1])
 
 
 def _reaches(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from typing import NamedTuple
 
 from scoring.model import Rubric
 from scoring.score import ScoreResult
@@ -25,8 +26,7 @@ OVER_QUOTA = "over_quota"
 TIE_AT_CUTOFF = "tie_at_cutoff"
 
 
-@dataclass(frozen=True)
-class QuotaOutcome:
+class QuotaOutcome(NamedTuple):
     """One branch after the quota.
 
     Attributes:

@@ -10,27 +10,33 @@ total      = w_assessment × assessment + w_review × review, floored at 0, roun
 stars      = the highest level the total reaches; a gated level that fails a gate drops one level
 ```
 
-The bot calls this on every button press, so the loop over items does one dictionary lookup and
-one addition per item and never switches the decimal context.
+The figures (basic to stars) are computed at once, with the item walk in C loops and no switch
+of the decimal context. The feedback views (`missing`, `provisional`, `next_level_items`,
+`areas`) are computed on first read and cached: a county batch of 100,000 branches needs only
+the figures, while the bot reads everything for the one branch it shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 from scoring.decimals import ZERO, round_cent
 from scoring.errors import InputError
-from scoring.gates import failed_gates, gated_stars
+from scoring.gates import GATE_DEDUCTION, failed_gates, gated_stars
 from scoring.inputs import BranchInput, check_claims
+from scoring.item_sums import AreaScore, Given, Loss, area_scores, item_losses, sum_items
 from scoring.model import Rubric
+from scoring.plan import CategoryPlan
 from scoring.provisional import Provisional, next_level_items, provisional_view
 
 __all__ = [
     "AreaScore",
     "MissingItem",
     "Provisional",
+    "ScoreBasis",
     "ScoreResult",
     "score_branch",
 ]
@@ -46,12 +52,16 @@ class MissingItem(NamedTuple):
     answered: bool
 
 
-class AreaScore(NamedTuple):
-    """An area's score and full marks for the branch's category (full is 0 without items)."""
+@dataclass(frozen=True)
+class ScoreBasis:
+    """What a result's feedback views derive from: the category plan and the answers.
 
-    key: str
-    scored: Decimal
-    full: Decimal
+    Equal bases (the same rubric's category and the same answers) give equal feedback.
+    """
+
+    rubric: Rubric = field(compare=False)
+    plan: CategoryPlan
+    given: Given
 
 
 @dataclass(frozen=True)
@@ -69,11 +79,10 @@ class ScoreResult:
         stars: the stars after the gates (before any quota), or None without a review.
         gates: reason codes of every gate that blocks the gated level now (`basic_below_80`,
             `has_deduction`), whether or not the total reaches that level.
-        missing: items below their points: unanswered first, then largest loss, then rubric order.
-        provisional: the view before the review, assuming review = basic_100.
-        next_level_items: the fewest items whose full marks lift the provisional stars by a
-            level; empty when already at the top or when no set of items can.
-        areas: each area's score and full marks, in rubric order.
+        basis: the plan and answers the feedback views derive from.
+
+    Feedback views, computed on first read (see the properties): `missing`, `provisional`,
+    `next_level_items`, `areas`.
     """
 
     basic: Decimal
@@ -85,10 +94,44 @@ class ScoreResult:
     total: Decimal | None
     stars: int | None
     gates: tuple[str, ...]
-    missing: tuple[MissingItem, ...]
-    provisional: Provisional
-    next_level_items: tuple[str, ...]
-    areas: tuple[AreaScore, ...]
+    basis: ScoreBasis = field(repr=False)
+
+    @cached_property
+    def _losses(self) -> list[Loss]:
+        return item_losses(self.basis.plan, self.basis.given)
+
+    @cached_property
+    def missing(self) -> tuple[MissingItem, ...]:
+        """Items below their points: unanswered first, then largest loss, then rubric order."""
+        return tuple(MissingItem(loss[3], loss[4], loss[0] == 1) for loss in self._losses)
+
+    @cached_property
+    def provisional(self) -> Provisional:
+        """The view before the review, assuming review = basic_100."""
+        rubric = self.basis.rubric
+        weighted_assessment = rubric.weights.assessment * self.assessment
+        return provisional_view(rubric, self.basic_100, weighted_assessment, bool(self.gates))
+
+    @cached_property
+    def next_level_items(self) -> tuple[str, ...]:
+        """The fewest items whose full marks lift the provisional stars by a level.
+
+        Empty when already at the top or when no set of items can (a deduction that forbids
+        the next level, or too few points left).
+        """
+        return next_level_items(
+            self.basis.rubric,
+            self.basic,
+            self.bonus - self.deduction,
+            GATE_DEDUCTION in self.gates,
+            self.provisional.stars,
+            self._losses,
+        )
+
+    @cached_property
+    def areas(self) -> tuple[AreaScore, ...]:
+        """Each area's score and full marks, in rubric order."""
+        return area_scores(self.basis.plan, self.basis.given)
 
 
 def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
@@ -106,36 +149,7 @@ def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
         plan = rubric.plan(branch.category)
     except KeyError:
         raise InputError([f"category: unknown category {branch.category!r}"]) from None
-    answers = branch.answers
-    basic = ZERO
-    answered = 0
-    # (unanswered first: 0, −lost, rubric position, id, lost): sorting these tuples gives the
-    # "missing points" order without a key function.
-    losses: list[tuple[int, Decimal, int, str, Decimal]] = []
-    area_scores = []
-    for area_key, full, entries in plan:
-        scored = ZERO
-        for position, item_id, points, level_scores in entries:
-            answer = answers.get(item_id)
-            if answer is None:
-                losses.append((0, -points, position, item_id, points))
-                continue
-            if isinstance(answer, str):
-                value = level_scores.get(answer)
-                if value is None:
-                    raise InputError([f"answers.{item_id}: unknown level {answer!r}"])
-            elif ZERO <= answer <= points:
-                value = answer
-            else:
-                raise InputError([f"answers.{item_id}: score {answer} is outside 0 to {points}"])
-            answered += 1
-            scored += value
-            if value != points:
-                losses.append((1, value - points, position, item_id, points - value))
-        area_scores.append(AreaScore(area_key, scored, full))
-        basic += scored
-    if answered != len(answers):
-        _raise_for_unknown_answers(rubric, branch)
+    basic, given = sum_items(plan, branch.answers)
     if branch.bonus or branch.deductions:
         problems = check_claims(rubric, branch)
         if problems:
@@ -149,19 +163,18 @@ def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
     bonus = ZERO
     if branch.bonus and rubric.bonus is not None:
         bonus = min(sum((claim.points for claim in branch.bonus), ZERO), rubric.bonus.cap)
-    deduction = sum((claim.points for claim in branch.deductions), ZERO)
+    deduction = ZERO
+    if branch.deductions:
+        deduction = sum((claim.points for claim in branch.deductions), ZERO)
     assessment = basic_100 + bonus - deduction
     gates = failed_gates(rubric, basic_100, bool(branch.deductions))
-    weighted_assessment = rubric.weights.assessment * assessment
 
     total = stars = None
     if review is not None:
-        raw = weighted_assessment + rubric.weights.review * review
+        weights = rubric.weights
+        raw = weights.assessment * assessment + weights.review * review
         total = round_cent(raw if raw > ZERO else ZERO)
         stars = gated_stars(rubric, total, bool(gates))
-
-    losses.sort()
-    provisional = provisional_view(rubric, basic_100, weighted_assessment, bool(gates))
     return ScoreResult(
         basic=basic,
         basic_100=basic_100,
@@ -172,22 +185,5 @@ def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
         total=total,
         stars=stars,
         gates=gates,
-        missing=tuple(MissingItem(loss[3], loss[4], loss[0] == 1) for loss in losses),
-        provisional=provisional,
-        next_level_items=next_level_items(
-            rubric, basic, bonus - deduction, bool(branch.deductions), provisional.stars, losses
-        ),
-        areas=tuple(area_scores),
-    )
-
-
-def _raise_for_unknown_answers(rubric: Rubric, branch: BranchInput) -> None:
-    """Names the answers that are not items of the branch's category."""
-    applicable = {item.id for item in rubric.items_for(branch.category)}
-    raise InputError(
-        [
-            f"answers.{item_id}: unknown item or not for category {branch.category!r}"
-            for item_id in branch.answers
-            if item_id not in applicable
-        ]
+        basis=ScoreBasis(rubric, plan, given),
     )

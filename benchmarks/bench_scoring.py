@@ -1,0 +1,75 @@
+"""Scores 100,000 branches of the default rubric and applies the quota, in one process.
+
+Run: `python -m benchmarks scoring` (or `make bench`). The goal is under 2 s on a 2-core machine:
+the bot re-scores a branch on every button press, so one score must cost microseconds.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from decimal import Decimal
+
+from scoring import BranchInput, Claim, apply_quota, default_rubric, score_branch
+
+__all__ = ["build_branches", "main"]
+
+BRANCHES = 100_000
+SEED = 2026
+
+
+def build_branches(count: int, seed: int = SEED) -> list[tuple[str, BranchInput]]:
+    """Builds a realistic mix: most items full, some partial or none, a few unanswered."""
+    rubric = default_rubric()
+    generator = random.Random(seed)
+    categories = [category.key for category in rubric.categories]
+    bonus_kinds = [kind.key for kind in rubric.bonus.kinds] if rubric.bonus else []
+    levels = ["full"] * 14 + ["partial"] * 4 + ["none"]
+    branches = []
+    for index in range(count):
+        category = generator.choice(categories)
+        answers: dict[str, str | Decimal] = {}
+        for item in rubric.items_for(category):
+            if generator.random() < 0.97:
+                answers[item.id] = generator.choice(levels)
+        bonus = tuple(
+            Claim(generator.choice(bonus_kinds), Decimal(generator.choice((2, 5, 10))))
+            for _ in range(generator.choice((0, 0, 0, 1, 2)))
+        )
+        deductions = (Claim("other", Decimal(20)),) if generator.random() < 0.03 else ()
+        review = Decimal(generator.randint(6000, 10000)).scaleb(-2)
+        branches.append(
+            (f"b{index:06}", BranchInput(category, answers, bonus, deductions, review))
+        )
+    return branches
+
+
+def main() -> None:
+    """Prints the time to score every branch and to apply the quota, wall clock and CPU."""
+    rubric = default_rubric()
+    branches = build_branches(BRANCHES)
+    wall, cpu = time.perf_counter(), time.process_time()
+    scored = [(branch_id, score_branch(rubric, branch)) for branch_id, branch in branches]
+    scored_wall, scored_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    quota = apply_quota(rubric, scored)
+    total_wall, total_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    # The feedback views are computed on first read; reading them for every branch is what a
+    # batch that also shows each branch its missing points would cost on top.
+    feedback_wall = time.perf_counter()
+    for _, result in scored:
+        _ = (result.missing, result.provisional, result.next_level_items, result.areas)
+    feedback_wall = time.perf_counter() - feedback_wall
+    five_stars = sum(1 for outcome in quota.outcomes if outcome.stars_after_quota == 5)
+    each = scored_wall / len(scored) * 1e6
+    print(f"branches scored:          {len(scored):,}")
+    print(f"score_branch:             {scored_wall:.3f} s wall, {scored_cpu:.3f} s CPU")
+    print(f"one branch:               {each:.1f} us")
+    print(
+        f"score + apply_quota:      {total_wall:.3f} s wall, {total_cpu:.3f} s CPU (goal: < 2 s)"
+    )
+    print(f"then every feedback view: {feedback_wall:.3f} s wall")
+    print(f"five stars after quota:   {five_stars:,} (limit {quota.five_star_limit:,})")
+
+
+if __name__ == "__main__":
+    main()
