@@ -84,7 +84,7 @@ def build_application(
     state.timezone = settings.zone
     state.bot_username = settings.bot_username
     if database is not None:
-        state.engine, state.sessions = database
+        state.attach_database(*database)
     state.database_url = settings.database_url
     _register_handlers(application)
     return application
@@ -162,7 +162,7 @@ async def prepare_application(application: PingxingApplication) -> None:
 
         if state.database_url is None:
             raise RuntimeError("no database URL to open: build_application sets one")
-        state.engine, state.sessions = await open_database(state.database_url)
+        state.attach_database(*await open_database(state.database_url))
         state.owns_engine = True
     await application.bot.set_my_commands(
         [BotCommand(command, text(f"commands.{command}")) for command in COMMANDS]

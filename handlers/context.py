@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ class BotState:
         database_url: what `post_init` opens when no engine was given.
         rubrics: parsed rubrics by the sha of their text, so a press never re-parses YAML.
         owns_engine: whether `post_shutdown` should dispose of the engine.
+        write_lock: on SQLite, the in-process queue for transactions (see `attach_database`).
     """
 
     engine: AsyncEngine | None = None
@@ -50,6 +52,20 @@ class BotState:
     database_url: str | None = None
     rubrics: dict[str, Any] = field(default_factory=dict)
     owns_engine: bool = False
+    write_lock: asyncio.Lock | None = None
+
+    def attach_database(
+        self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """Uses this engine and session factory from now on.
+
+        SQLite takes one writer at a time, and a connection that finds the file locked sleeps
+        in SQLite's busy handler (up to 100 ms a try) instead of queueing. Transactions of this
+        process therefore queue on an asyncio lock first, so they reach SQLite one by one and
+        never sleep; the busy timeout still covers other processes on the same file.
+        """
+        self.engine, self.sessions = engine, sessions
+        self.write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def session_factory(self) -> async_sessionmaker[AsyncSession]:
         """Returns the session factory, or raises if the database was never opened."""

@@ -11,6 +11,7 @@ exactly once, whatever happened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -141,8 +142,9 @@ async def run_unit_of_work(update: Update, context: Context, action: Action) -> 
         action: the flow's work; it queues replies on the `Work` it receives.
     """
     state = context.bot_data
+    queue = state.write_lock or contextlib.nullcontext()
     try:
-        async with state.session_factory().begin() as session:
+        async with queue, state.session_factory().begin() as session:
             work = Work(session, state, update, state.now())
             if not await mark_update_processed(session, update.update_id, work.now):
                 # Telegram re-delivered an update we already committed: change nothing.
