@@ -1,0 +1,212 @@
+"""`pingxing rubric show|check` and `pingxing score`: the JSON contract and the exit codes."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from bot.cli import app
+from scoring import default_rubric, parse_branch_input, result_to_dict, score_branch
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
+VARIANTS = ROOT / "tests" / "scoring" / "rubrics"
+runner = CliRunner()
+
+
+def _run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_rubric_show_json_has_the_contract_fields() -> None:
+    code, out, _ = _run("rubric", "show", "--json")
+    shape = json.loads(out)
+    assert code == 0
+    assert {
+        "basic_total",
+        "categories",
+        "answer_levels",
+        "areas",
+        "bonus",
+        "deductions",
+        "review",
+        "weights",
+        "levels",
+        "gates",
+        "quota",
+        "spot_check",
+    } <= set(shape)
+    assert shape["areas"][2]["items"][1] == {
+        "id": "members.quantified_points",
+        "text": "按规定开展党员量化积分管理",
+        "points": "3",
+        "categories": ["rural", "institution", "non_public", "retired"],
+        "evidence_hint": "党员积分登记表、积分公示",
+    }
+
+
+def test_rubric_show_prints_a_readable_chinese_table() -> None:
+    code, out, _ = _run("rubric", "show")
+    assert (code, "班子建设 (team, 16)" in out, "五星级 ≥ 90" in out) == (0, True, True)
+
+
+def test_rubric_show_reads_another_rubric_and_warns_on_its_weights() -> None:
+    code, out, err = _run(
+        "rubric", "show", "--json", "--rubric", str(VARIANTS / "review_heavy.yaml")
+    )
+    assert (code, json.loads(out)["weights"], "departs from the seed" in err) == (
+        0,
+        {"assessment": "0.6", "review": "0.4"},
+        True,
+    )
+
+
+def test_rubric_check_summarises_a_valid_rubric() -> None:
+    code, out, _ = _run("rubric", "check", str(VARIANTS / "town_150.yaml"))
+    assert (code, "ok: 5 items in 2 areas" in out) == (0, True)
+
+
+def test_rubric_check_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:
+    broken = tmp_path / "town.yaml"
+    text = (VARIANTS / "town_150.yaml").read_text(encoding="utf-8")
+    broken.write_text(
+        text.replace("points: 50", "points: 55").replace("0.7, review", "0.6, review"),
+        encoding="utf-8",
+    )
+    code, out, err = _run("rubric", "check", str(broken))
+    assert (code, out, err.splitlines()) == (
+        2,
+        "",
+        [
+            f"{broken}: areas: items of category 'rural' add up to 155, not basic_total 150",
+            f"{broken}: areas: items of category 'enterprise' add up to 155, not basic_total 150",
+            f"{broken}: weights: assessment 0.6 + review 0.3 must add up to 1, got 0.9",
+        ],
+    )
+
+
+def test_score_prints_one_branch_as_json() -> None:
+    code, out, _ = _run("score", str(SAMPLES / "branch.json"))
+    shape = json.loads(out)
+    assert code == 0
+    assert {
+        key: shape[key] for key in ("basic", "bonus", "review", "total", "stars", "gates")
+    } == {
+        "basic": "90",
+        "bonus": "8",
+        "review": "93.6",
+        "total": "96.68",
+        "stars": 5,
+        "gates": [],
+    }
+    assert shape["missing"][0] == {"item": "foundation.online", "lost": "2", "answered": False}
+    assert set(shape["provisional"]) == {"assumed_review", "total", "stars", "needed_review"}
+
+
+def test_score_reads_stdin() -> None:
+    code, out, _ = _run("score", "-", stdin='{"category": "retired"}')
+    shape = json.loads(out)
+    assert (code, shape["basic"], shape["total"], shape["stars"]) == (0, "0", None, None)
+
+
+def test_score_batch_applies_the_quota() -> None:
+    code, out, _ = _run("score", str(SAMPLES / "batch.json"))
+    shape = json.loads(out)
+    after = [
+        (b["id"], b["stars"], b["stars_after_quota"], b["quota_reason"]) for b in shape["branches"]
+    ]
+    assert (code, shape["five_star_limit"], after) == (
+        0,
+        1,
+        [
+            ("dongzhuang", 5, 5, None),
+            ("xizhuang", 5, 4, "over_quota"),
+            ("zhen_jiguan", 5, 4, "over_quota"),
+            ("hongxing_qiye", 3, 3, None),
+            ("laoganbu", None, None, None),
+        ],
+    )
+
+
+def test_score_batch_takes_an_approved_override() -> None:
+    document = json.loads((SAMPLES / "batch.json").read_text(encoding="utf-8"))
+    document["quota_override"] = 0.6
+    code, out, _ = _run("score", "-", stdin=json.dumps(document))
+    assert (code, json.loads(out)["five_star_limit"]) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("stdin", "problems"),
+    [
+        ("not json", ["-: not JSON: Expecting value: line 1 column 1 (char 0)"]),
+        (
+            '{"category": "rural", "answers": {"team.study": "yes"}}',
+            ["answers.team.study: unknown level 'yes' (expected full, partial, none)"],
+        ),
+        (
+            '{"category": "rural", "review": 101}',
+            ["review: expected a score from 0 to 100, got 101"],
+        ),
+        (
+            '{"branches": [{"id": "a", "category": "x"}, {"id": "a", "category": "rural"}]}',
+            [
+                "branches[0].category: unknown category 'x' (expected rural, institution, "
+                "non_public, retired)",
+                "branches[1].id: duplicate branch id 'a'",
+            ],
+        ),
+        (
+            '{"branches": [], "quota_override": 2}',
+            ["quota_override: expected a share above 0 and at most 1, got 2"],
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_problems_on_stderr_and_nothing_on_stdout(
+    stdin: str, problems: list[str]
+) -> None:
+    code, out, err = _run("score", "-", stdin=stdin)
+    assert (code, out, err.splitlines()) == (2, "", problems)
+
+
+def test_a_missing_file_exits_2() -> None:
+    code, out, err = _run("score", "/nonexistent/branch.json")
+    assert (code, out, err.startswith("/nonexistent/branch.json: cannot read the file")) == (
+        2,
+        "",
+        True,
+    )
+
+
+_ITEMS = default_rubric().items_for("non_public")
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([item.id for item in _ITEMS]),
+        st.one_of(st.sampled_from(["full", "partial", "none"]), st.integers(0, 2)),
+    ),
+    st.one_of(st.none(), st.decimals(min_value=0, max_value=100, places=2)),
+)
+@settings(max_examples=40)
+def test_score_round_trips_through_json(answers: dict[str, Any], review: Decimal | None) -> None:
+    data: dict[str, Any] = {
+        "category": "non_public",
+        "answers": answers,
+        "review": None if review is None else float(review),
+    }
+    code, out, _ = _run("score", "-", stdin=json.dumps(data))
+    rubric = default_rubric()
+    expected = result_to_dict(
+        score_branch(
+            rubric, parse_branch_input(rubric, json.loads(json.dumps(data), parse_float=Decimal))
+        )
+    )
+    assert (code, json.loads(out)) == (0, expected)
