@@ -233,3 +233,11 @@ def test_a_file_s_problems_carry_its_path(tmp_path: Path) -> None:
     assert raised.value.problems[0] == (
         f"{path}: areas[0].items[0].points: must be greater than 0, got 0"
     )
+
+
+def test_the_example_in_the_rubric_docs_is_a_valid_rubric() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "rubrics.md").read_text("utf-8")
+    example = re.search(r"```yaml\n(.*?)```", docs, re.S)
+    assert example is not None
+    rubric = parse_rubric(example.group(1), source="docs/rubrics.md")
+    assert [level.stars for level in rubric.levels] == [5, 4, 3, 0]
