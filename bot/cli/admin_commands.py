@@ -536,7 +536,7 @@ def status(
     database_url: DatabaseOption = None,
 ) -> None:
     """Shows each branch: secretary bound, state, items answered, provisional basic score."""
-    from scoring import BranchInput, score_branch
+    from scoring import BranchInput, format_decimal, score_branch
     from storage.repositories import cycle_rubric, town_progress
 
     async def work(session: AsyncSession) -> list[dict[str, Any]]:
@@ -557,7 +557,7 @@ def status(
                     "state": progress.state or "not_started",
                     "answered": len(answers),
                     "items": len(item_ids),
-                    "basic": str(basic),
+                    "basic": format_decimal(basic),
                     "answers": {key: str(value) for key, value in sorted(answers.items())},
                 }
             )
