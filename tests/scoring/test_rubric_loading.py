@@ -235,9 +235,9 @@ def test_a_file_s_problems_carry_its_path(tmp_path: Path) -> None:
     )
 
 
-def test_the_example_in_the_rubric_docs_is_a_valid_rubric() -> None:
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "rubrics.md").read_text("utf-8")
-    example = re.search(r"```yaml\n(.*?)```", docs, re.S)
+def test_the_example_in_the_readme_is_a_valid_rubric() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    example = re.search(r"```yaml\n(.*?)```", readme, re.S)
     assert example is not None
-    rubric = parse_rubric(example.group(1), source="docs/rubrics.md")
+    rubric = parse_rubric(example.group(1), source="README.md")
     assert [level.stars for level in rubric.levels] == [5, 4, 3, 0]
