@@ -1,22 +1,22 @@
 """Adds up a branch's item scores, and lists what each item lost.
 
 `sum_items` runs on every score, so it adds up the common case (answers that are all answer
-level keys, the self-assessment) with C loops over integer units; a reviewer's Decimal score or
+level keys, the self-assessment) in one C loop over integer units; a reviewer's Decimal score or
 a bad answer sends it down the exact path, which also names the bad answer. The per-item lists
-(`item_losses`, `area_scores`) are built only when a caller reads them.
+(`item_losses`, `area_scores`) are built only when a caller reads them, from integer units too
+when every answer is a level key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from itertools import compress
 from operator import sub
 from typing import NamedTuple
 
 from scoring.decimals import ZERO
 from scoring.errors import InputError
-from scoring.plan import CategoryPlan
+from scoring.plan import COUNT_BITS, COUNT_MASK, CategoryPlan
 
 __all__ = ["AreaScore", "Given", "Loss", "area_scores", "item_losses", "sum_items"]
 
@@ -24,8 +24,9 @@ __all__ = ["AreaScore", "Given", "Loss", "area_scores", "item_losses", "sum_item
 Given = tuple[str | Decimal | None, ...]
 # (0 when unanswered else 1, −lost, rubric position, item id, lost): sorting these tuples
 # gives the "missing points" order (unanswered first, then largest loss, then rubric order)
-# without a key function.
-Loss = tuple[int, Decimal, int, str, Decimal]
+# without a key function. −lost is in units (int) when every answer is a level key, else a
+# Decimal; one list never mixes the two.
+Loss = tuple[int, int | Decimal, int, str, Decimal]
 
 
 class AreaScore(NamedTuple):
@@ -36,29 +37,36 @@ class AreaScore(NamedTuple):
     full: Decimal
 
 
-def sum_items(plan: CategoryPlan, answers: Mapping[str, str | Decimal]) -> tuple[Decimal, Given]:
+def sum_items(
+    plan: CategoryPlan, answers: Mapping[str, str | Decimal]
+) -> tuple[Decimal, Decimal, Given]:
     """Adds up the answers of one branch.
 
     Returns:
-        The basic score and each item's answer in plan order.
+        The basic score, the basic score on the 100 scale, and each item's answer in plan order.
 
     Raises:
         InputError: an answer for an item outside the category, an unknown level, or a score
             outside 0 to the item's points.
     """
     given = tuple(map(answers.get, plan.item_ids))
+    try:
+        # `dict.get(table, answer)` for every item in one C loop; a reviewer's Decimal score or
+        # an unknown level looks up None, and adding None raises TypeError.
+        counted: int = sum(map(dict.get, plan.counted_tables, given))  # type: ignore[arg-type]
+    except TypeError:
+        basic = _sum_exact(plan, answers, given)
+        return basic, plan.to_basic_100(basic), given
+    if counted & COUNT_MASK != len(answers):
+        _raise_for_unknown_items(plan, answers)
+    units = counted >> COUNT_BITS
+    return plan.to_decimal(units), plan.units_to_basic_100(units), given
+
+
+def _sum_exact(plan: CategoryPlan, answers: Mapping[str, str | Decimal], given: Given) -> Decimal:
+    """Adds up answers that may be reviewers' Decimal scores, checking each one."""
     if len(given) - given.count(None) != len(answers):
         _raise_for_unknown_items(plan, answers)
-    # `dict.get(table, answer)` for every item in one C loop; None marks a reviewer's Decimal
-    # score or an unknown level, which the exact path handles.
-    units: list[int | None] = list(map(dict.get, plan.tables, given))  # type: ignore[arg-type]
-    if None in units:
-        return _sum_exact(plan, given), given
-    return plan.to_decimal(sum(units)), given  # type: ignore[arg-type]
-
-
-def _sum_exact(plan: CategoryPlan, given: Given) -> Decimal:
-    """Adds up answers that may be reviewers' Decimal scores, checking each one."""
     basic = ZERO
     for position, answer in enumerate(given):
         if answer is None:
@@ -80,12 +88,6 @@ def _sum_exact(plan: CategoryPlan, given: Given) -> Decimal:
     return basic
 
 
-def _item_units(plan: CategoryPlan, given: Given) -> list[int] | None:
-    """Each item's score in units, or None when a reviewer's Decimal score is among them."""
-    units: list[int | None] = list(map(dict.get, plan.tables, given))  # type: ignore[arg-type]
-    return None if None in units else units  # type: ignore[return-value]
-
-
 def _item_values(plan: CategoryPlan, given: Given) -> list[Decimal]:
     """Each item's score in plan order (already validated by `sum_items`)."""
     return [
@@ -100,30 +102,44 @@ def _item_values(plan: CategoryPlan, given: Given) -> list[Decimal]:
 
 def item_losses(plan: CategoryPlan, given: Given) -> list[Loss]:
     """Lists the items below their points, sorted for the "missing points" view."""
-    units = _item_units(plan, given)
-    if units is None:
+    item_ids = plan.item_ids
+    lost_units: list[int | None] = list(map(dict.get, plan.lost_tables, given))  # type: ignore[arg-type]
+    losses: list[Loss]
+    if None in lost_units:
         lost = list(map(sub, plan.points, _item_values(plan, given)))
+        losses = [
+            (0 if given[position] is None else 1, -value, position, item_ids[position], value)
+            for position, value in enumerate(lost)
+            if value
+        ]
     else:
-        lost = list(map(plan.to_decimal, map(sub, plan.points_units, units)))
-    losses: list[Loss] = [
-        (0 if given[position] is None else 1, -lost[position], position, item_id, lost[position])
-        for position, item_id in compress(enumerate(plan.item_ids), lost)
-    ]
+        to_decimal = plan.to_decimal
+        losses = [
+            (
+                0 if given[position] is None else 1,
+                -units,
+                position,
+                item_ids[position],
+                to_decimal(units),
+            )
+            for position, units in enumerate(lost_units)
+            if units
+        ]
     losses.sort()
     return losses
 
 
 def area_scores(plan: CategoryPlan, given: Given) -> tuple[AreaScore, ...]:
     """Each rubric area's score and full marks, in rubric order."""
-    units = _item_units(plan, given)
-    if units is None:
+    units: list[int | None] = list(map(dict.get, plan.tables, given))  # type: ignore[arg-type]
+    if None in units:
         values = _item_values(plan, given)
         return tuple(
             AreaScore(key, sum(values[start:end], ZERO), full)
             for key, start, end, full in plan.area_slices
         )
     return tuple(
-        AreaScore(key, plan.to_decimal(sum(units[start:end])), full)
+        AreaScore(key, plan.to_decimal(sum(units[start:end])), full)  # type: ignore[arg-type]
         for key, start, end, full in plan.area_slices
     )
 

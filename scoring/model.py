@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TypeVar
 
 from scoring.plan import CategoryPlan
+from scoring.rules import ScoringRules, basic_gate_code
 
 __all__ = [
     "AnswerLevel",
@@ -200,10 +201,7 @@ class Rubric:
             item.id: {level.key: item.points * level.fraction for level in self.answer_levels}
             for item in items
         }
-        plans = {
-            category.key: CategoryPlan(self.areas, category.key, self.answer_levels)
-            for category in self.categories
-        }
+        plans = {category.key: CategoryPlan(self, category.key) for category in self.categories}
         # Frozen dataclasses only allow this route for derived fields.
         object.__setattr__(self, "_items_by_id", {item.id: item for item in items})
         object.__setattr__(self, "_items_by_category", by_category)
@@ -220,13 +218,12 @@ class Rubric:
     def basic_gate_code(self) -> str | None:
         """The reason code of the basic-score gate (`basic_below_80`), or None without one."""
         minimum = self.gates.min_basic_100
-        if minimum is None:
-            return None
-        # Formatted like format_decimal, without importing it: the model stays dependency-free.
-        text = format(minimum, "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return f"basic_below_{text}"
+        return None if minimum is None else basic_gate_code(minimum)
+
+    @cached_property
+    def rules(self) -> ScoringRules:
+        """The constants the scorer reads for every branch, gathered once."""
+        return ScoringRules(self)
 
     @property
     def items(self) -> tuple[Item, ...]:

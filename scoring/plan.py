@@ -1,9 +1,10 @@
 """Per-category tables that let `score_branch` add up a branch in C loops over integers.
 
-The bot re-scores a branch on every button press and a county batch scores thousands, so the
-item walk avoids per-item Python work: item scores are kept as integers in the rubric's smallest
-unit (0.1 point in the default rubric, where 基本做到 earns half of an odd point), looked up with
-`map` and summed with `sum`. Integers in a fixed unit are exact, like the Decimals they stand for.
+The bot re-scores a branch on every button press and a county batch scores 100,000, so the item
+walk avoids per-item Python work: item scores are kept as integers in the rubric's smallest unit
+(0.1 point in the default rubric, where 基本做到 earns half of an odd point), looked up with `map`
+and summed with `sum`. Integers in a fixed unit are exact, like the Decimals they stand for, and
+every Decimal a unit count stands for (basic, basic_100) is built once per plan.
 """
 
 from __future__ import annotations
@@ -12,9 +13,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scoring.model import AnswerLevel, Area
+    from scoring.model import Rubric
 
-__all__ = ["CategoryPlan"]
+__all__ = ["COUNT_BITS", "COUNT_MASK", "CategoryPlan"]
+
+# A counted table entry is `units << COUNT_BITS | 1`: one sum gives both the units earned and how
+# many answers were found among the category's items, which tells an answer to a foreign item
+# without a second pass. A category never holds 2**16 items.
+COUNT_BITS = 16
+COUNT_MASK = (1 << COUNT_BITS) - 1
+_HUNDRED = Decimal(100)
 
 # Decimals for every unit count up to this many are built once per plan; beyond it (a rubric
 # with many decimal places) they are built on demand.
@@ -36,28 +44,41 @@ class CategoryPlan:
         points: each item's full marks.
         points_units: each item's full marks in units.
         tables: per item, answer level key → units earned; `None` (unanswered) → 0.
+        counted_tables: per item, answer level key → `units << COUNT_BITS | 1`; `None` → 0.
+        lost_tables: per item, answer level key → units lost; `None` → the item's full marks.
         decimal_scores: per item, answer level key → points earned, for the exact slow path.
         area_slices: `(area key, start, end, full marks)` per rubric area, in rubric order.
         scale: decimal places of one unit.
+        basic_total: the rubric's basic total, for the 100 scale.
+        rubric: the rubric the plan belongs to, for the views that need its levels and weights.
     """
 
     __slots__ = (
+        "_basic_100s",
         "_decimals",
         "area_slices",
+        "basic_total",
         "category",
+        "counted_tables",
         "decimal_scores",
         "item_ids",
+        "lost_tables",
         "points",
         "points_units",
+        "rubric",
         "scale",
         "tables",
     )
 
-    def __init__(
-        self, areas: tuple[Area, ...], category: str, levels: tuple[AnswerLevel, ...]
-    ) -> None:
+    def __init__(self, rubric: Rubric, category: str) -> None:
+        # Called from the rubric's `__post_init__`: only the validated fields are read.
+        self.rubric = rubric
         self.category = category
+        self.basic_total = rubric.basic_total
+        areas, levels = rubric.areas, rubric.answer_levels
         items = [item for area in areas for item in area.items if category in item.categories]
+        if len(items) > COUNT_MASK:
+            raise ValueError(f"category {category!r} has {len(items)} items, over {COUNT_MASK}")
         self.scale = max(
             [_places(item.points) for item in items]
             + [_places(item.points * level.fraction) for item in items for level in levels],
@@ -74,6 +95,19 @@ class CategoryPlan:
             {None: 0, **{key: int(value * factor) for key, value in scores.items()}}
             for scores in self.decimal_scores
         )
+        self.counted_tables: tuple[dict[str | None, int], ...] = tuple(
+            {
+                None: 0,
+                **{
+                    key: units << COUNT_BITS | 1 for key, units in table.items() if key is not None
+                },
+            }
+            for table in self.tables
+        )
+        self.lost_tables: tuple[dict[str | None, int], ...] = tuple(
+            {key: full - units for key, units in table.items()}
+            for table, full in zip(self.tables, self.points_units, strict=True)
+        )
         slices = []
         start = 0
         for area in areas:
@@ -83,15 +117,32 @@ class CategoryPlan:
             start += count
         self.area_slices = tuple(slices)
         total_units = sum(self.points_units)
-        self._decimals = (
-            [Decimal(units).scaleb(-self.scale) for units in range(total_units + 1)]
-            if total_units <= _MAX_CACHED_UNITS
-            else None
-        )
+        self._decimals: list[Decimal] | None = None
+        self._basic_100s: list[Decimal] | None = None
+        if total_units <= _MAX_CACHED_UNITS:
+            self._decimals = [self._build_decimal(units) for units in range(total_units + 1)]
+            self._basic_100s = [self.to_basic_100(basic) for basic in self._decimals]
+
+    def _build_decimal(self, units: int) -> Decimal:
+        return Decimal(units).scaleb(-self.scale)
 
     def to_decimal(self, units: int) -> Decimal:
         """Converts a count of units back to the exact Decimal it stands for."""
         decimals = self._decimals
         if decimals is not None and 0 <= units < len(decimals):
             return decimals[units]
-        return Decimal(units).scaleb(-self.scale)
+        return self._build_decimal(units)
+
+    def to_basic_100(self, basic: Decimal) -> Decimal:
+        """Brings a basic score to the 100 scale: `basic × 100 / basic_total`."""
+        # A 100-point rubric keeps the basic score itself, digits and all.
+        if self.basic_total == _HUNDRED:
+            return basic
+        return basic * _HUNDRED / self.basic_total
+
+    def units_to_basic_100(self, units: int) -> Decimal:
+        """The basic score on the 100 scale for a count of units (from the table when built)."""
+        basic_100s = self._basic_100s
+        if basic_100s is not None and 0 <= units < len(basic_100s):
+            return basic_100s[units]
+        return self.to_basic_100(self._build_decimal(units))

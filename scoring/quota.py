@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+from functools import partial
 from typing import NamedTuple
 
 from scoring.model import Rubric
@@ -92,6 +93,7 @@ def apply_quota(
         ValueError: a duplicate branch id, or an override outside (0, 1].
     """
     ids = [branch_id for branch_id, _ in scored]
+    results = [result for _, result in scored]
     if len(set(ids)) != len(ids):
         duplicates = sorted({branch_id for branch_id in ids if ids.count(branch_id) > 1})
         raise ValueError(f"duplicate branch ids: {duplicates!r}")
@@ -101,48 +103,52 @@ def apply_quota(
             raise ValueError(f"quota override must be above 0 and at most 1, got {quota_override}")
         shares[max(shares) if shares else rubric.levels[0].stars] = quota_override
     in_scope = len(scored)
-    stars = {branch_id: result.stars for branch_id, result in scored}
-    reasons: dict[str, str] = {}
-    ties: set[str] = set()
+    # Branches are addressed by position from here on: lists indexed by position cost a
+    # fraction of dictionaries keyed by id when a county holds 100,000 branches.
+    before = [result.stars for result in results]
+    stars = list(before)
+    reasons: list[str | None] = [None] * in_scope
+    tied: list[bool] = [False] * in_scope
     limits = {}
     for capped in sorted(shares, reverse=True):
         limit = int((shares[capped] * in_scope).to_integral_value(rounding=ROUND_FLOOR))
         limits[capped] = limit
-        holders = [
-            (branch_id, result) for branch_id, result in scored if stars[branch_id] == capped
-        ]
+        holders = [position for position, held in enumerate(stars) if held == capped]
         if len(holders) <= limit:
             continue
-        dropped, tied = _over_limit(holders, limit)
-        for branch_id in dropped:
-            stars[branch_id] = rubric.level_below(capped)
-            reasons[branch_id] = TIE_AT_CUTOFF if branch_id in tied else OVER_QUOTA
-        ties |= tied
+        dropped, at_cutoff = _over_limit(results, holders, limit)
+        below = rubric.level_below(capped)
+        for position in dropped:
+            stars[position] = below
+            reasons[position] = TIE_AT_CUTOFF if position in at_cutoff else OVER_QUOTA
+        for position in at_cutoff:
+            tied[position] = True
+    # `tuple.__new__` is what a named tuple's own constructor calls; mapping it over the
+    # columns builds the 100,000 outcomes in C.
     outcomes = tuple(
-        QuotaOutcome(
-            branch_id=branch_id,
-            stars=result.stars,
-            stars_after_quota=stars[branch_id],
-            reason=reasons.get(branch_id),
-            tie_at_cutoff=branch_id in ties,
+        map(
+            partial(tuple.__new__, QuotaOutcome),
+            zip(ids, before, stars, reasons, tied, strict=True),
         )
-        for branch_id, result in scored
     )
     return QuotaResult(in_scope=in_scope, shares=shares, limits=limits, outcomes=outcomes)
 
 
-def _over_limit(holders: list[tuple[str, ScoreResult]], limit: int) -> tuple[list[str], set[str]]:
-    """Returns the branches that lose the level, and those among them tied at the cut-off."""
-    ranked = sorted(holders, key=lambda holder: _rank_key(holder[1]), reverse=True)
-    tied: set[str] = set()
+def _over_limit(
+    results: list[ScoreResult], holders: list[int], limit: int
+) -> tuple[list[int], set[int]]:
+    """Returns the positions that lose the level, and those among them tied at the cut-off."""
+    keys = [_rank_key(results[position]) for position in holders]
+    ranked = sorted(range(len(holders)), key=keys.__getitem__, reverse=True)
+    tied: set[int] = set()
     kept = limit
     if limit > 0:
-        cutoff_key = _rank_key(ranked[limit - 1][1])
-        if _rank_key(ranked[limit][1]) == cutoff_key:
+        cutoff_key = keys[ranked[limit - 1]]
+        if keys[ranked[limit]] == cutoff_key:
             # Keeping only some of the tied would exceed the quota or pick arbitrarily.
-            tied = {branch_id for branch_id, result in ranked if _rank_key(result) == cutoff_key}
-            kept = sum(1 for _, result in ranked[:limit] if _rank_key(result) > cutoff_key)
-    return [branch_id for branch_id, _ in ranked[kept:]], tied
+            tied = {holders[index] for index in ranked if keys[index] == cutoff_key}
+            kept = sum(1 for index in ranked[:limit] if keys[index] > cutoff_key)
+    return [holders[index] for index in ranked[kept:]], tied
 
 
 def _rank_key(result: ScoreResult) -> tuple[Decimal, Decimal, Decimal]:

@@ -18,28 +18,20 @@ the figures, while the bot reads everything for the one branch it shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import NamedTuple
 
-from scoring.decimals import ZERO, round_cent
+from scoring.decimals import CENT, ZERO
 from scoring.errors import InputError
-from scoring.gates import GATE_DEDUCTION, failed_gates, gated_stars
 from scoring.inputs import BranchInput, check_claims
 from scoring.item_sums import AreaScore, Given, Loss, area_scores, item_losses, sum_items
 from scoring.model import Rubric
 from scoring.plan import CategoryPlan
 from scoring.provisional import Provisional, next_level_items, provisional_view
+from scoring.rules import GATE_DEDUCTION, ScoringRules
 
-__all__ = [
-    "AreaScore",
-    "MissingItem",
-    "Provisional",
-    "ScoreBasis",
-    "ScoreResult",
-    "score_branch",
-]
+__all__ = ["AreaScore", "MissingItem", "Provisional", "ScoreResult", "score_branch"]
 
 _HUNDRED = Decimal(100)
 
@@ -52,21 +44,29 @@ class MissingItem(NamedTuple):
     answered: bool
 
 
-@dataclass(frozen=True)
-class ScoreBasis:
-    """What a result's feedback views derive from: the category plan and the answers.
+class _Figures(NamedTuple):
+    """The fields of a `ScoreResult` (see there)."""
 
-    Equal bases (the same rubric's category and the same answers) give equal feedback.
-    """
-
-    rubric: Rubric = field(compare=False)
+    basic: Decimal
+    basic_100: Decimal
+    bonus: Decimal
+    deduction: Decimal
+    assessment: Decimal
+    review: Decimal | None
+    total: Decimal | None
+    stars: int | None
+    gates: tuple[str, ...]
     plan: CategoryPlan
     given: Given
 
 
-@dataclass(frozen=True)
-class ScoreResult:
-    """One branch's score.
+class ScoreResult(_Figures):
+    """One branch's score: immutable figures, and feedback views computed on first read.
+
+    A named tuple rather than a dataclass because a county batch keeps 100,000 of them: one
+    tuple is built in a single C call and is one object for the garbage collector to walk,
+    where a frozen dataclass stores each field through `object.__setattr__` and brings an
+    instance dictionary. The class adds no `__slots__`, so the views can be cached per result.
 
     Attributes:
         basic: Σ item scores on the rubric's own scale (basic_total).
@@ -79,26 +79,17 @@ class ScoreResult:
         stars: the stars after the gates (before any quota), or None without a review.
         gates: reason codes of every gate that blocks the gated level now (`basic_below_80`,
             `has_deduction`), whether or not the total reaches that level.
-        basis: the plan and answers the feedback views derive from.
+        plan: the rubric's table for the branch's category (it leads back to the rubric).
+        given: each item's answer in plan order; with `plan`, what the views derive from, so
+            equal results give equal feedback.
 
     Feedback views, computed on first read (see the properties): `missing`, `provisional`,
     `next_level_items`, `areas`.
     """
 
-    basic: Decimal
-    basic_100: Decimal
-    bonus: Decimal
-    deduction: Decimal
-    assessment: Decimal
-    review: Decimal | None
-    total: Decimal | None
-    stars: int | None
-    gates: tuple[str, ...]
-    basis: ScoreBasis = field(repr=False)
-
     @cached_property
     def _losses(self) -> list[Loss]:
-        return item_losses(self.basis.plan, self.basis.given)
+        return item_losses(self.plan, self.given)
 
     @cached_property
     def missing(self) -> tuple[MissingItem, ...]:
@@ -108,7 +99,7 @@ class ScoreResult:
     @cached_property
     def provisional(self) -> Provisional:
         """The view before the review, assuming review = basic_100."""
-        rubric = self.basis.rubric
+        rubric = self.plan.rubric
         weighted_assessment = rubric.weights.assessment * self.assessment
         return provisional_view(rubric, self.basic_100, weighted_assessment, bool(self.gates))
 
@@ -120,7 +111,7 @@ class ScoreResult:
         the next level, or too few points left).
         """
         return next_level_items(
-            self.basis.rubric,
+            self.plan.rubric,
             self.basic,
             self.bonus - self.deduction,
             GATE_DEDUCTION in self.gates,
@@ -131,7 +122,7 @@ class ScoreResult:
     @cached_property
     def areas(self) -> tuple[AreaScore, ...]:
         """Each area's score and full marks, in rubric order."""
-        return area_scores(self.basis.plan, self.basis.given)
+        return area_scores(self.plan, self.given)
 
 
 def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
@@ -149,41 +140,53 @@ def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
         plan = rubric.plan(branch.category)
     except KeyError:
         raise InputError([f"category: unknown category {branch.category!r}"]) from None
-    basic, given = sum_items(plan, branch.answers)
+    rules = rubric.rules
+    basic, basic_100, given = sum_items(plan, branch.answers)
+    bonus = deduction = ZERO
     if branch.bonus or branch.deductions:
-        problems = check_claims(rubric, branch)
-        if problems:
-            raise InputError(problems)
+        bonus, deduction = _claim_sums(rubric, rules, branch)
     review = branch.review
     if review is not None and not ZERO <= review <= _HUNDRED:
         raise InputError([f"review: expected a score from 0 to 100, got {review}"])
 
-    basic_total = rubric.basic_total
-    basic_100 = basic if basic_total == _HUNDRED else basic * _HUNDRED / basic_total
-    bonus = ZERO
-    if branch.bonus and rubric.bonus is not None:
-        bonus = min(sum((claim.points for claim in branch.bonus), ZERO), rubric.bonus.cap)
-    deduction = ZERO
-    if branch.deductions:
-        deduction = sum((claim.points for claim in branch.deductions), ZERO)
     assessment = basic_100 + bonus - deduction
-    gates = failed_gates(rubric, basic_100, bool(branch.deductions))
-
+    gates = rules.failed_gates(basic_100, bool(branch.deductions))
     total = stars = None
     if review is not None:
-        weights = rubric.weights
-        raw = weights.assessment * assessment + weights.review * review
-        total = round_cent(raw if raw > ZERO else ZERO)
-        stars = gated_stars(rubric, total, bool(gates))
+        raw = rules.weight_assessment * assessment + rules.weight_review * review
+        # Rounded half-up to cents as `round_cent` does, inline: this runs 100,000 times.
+        total = (raw if raw > ZERO else ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
+        stars = rules.stars_for(total, bool(gates))
     return ScoreResult(
-        basic=basic,
-        basic_100=basic_100,
-        bonus=bonus,
-        deduction=deduction,
-        assessment=assessment,
-        review=review,
-        total=total,
-        stars=stars,
-        gates=gates,
-        basis=ScoreBasis(rubric, plan, given),
+        basic, basic_100, bonus, deduction, assessment, review, total, stars, gates, plan, given
     )
+
+
+def _claim_sums(
+    rubric: Rubric, rules: ScoringRules, branch: BranchInput
+) -> tuple[Decimal, Decimal]:
+    """Returns the capped bonus and the sum of deductions, checking every claim.
+
+    Raises:
+        InputError: an unknown kind, negative bonus points, a deduction under the minimum, or a
+            bonus claimed under a rubric without bonus.
+    """
+    bonus = deduction = ZERO
+    valid = rules.bonus_cap is not None or not branch.bonus
+    kinds = rules.bonus_kinds
+    for claim in branch.bonus:
+        points = claim.points
+        valid = valid and claim.kind in kinds and points >= ZERO
+        bonus += points
+    kinds, minimum = rules.deduction_kinds, rules.deduction_min
+    for claim in branch.deductions:
+        points = claim.points
+        valid = valid and claim.kind in kinds and points >= minimum
+        deduction += points
+    if not valid:
+        # The slow path words every problem; it finds at least the one seen here.
+        raise InputError(check_claims(rubric, branch))
+    cap = rules.bonus_cap
+    if cap is None:
+        return ZERO, deduction
+    return (cap if cap < bonus else bonus), deduction
