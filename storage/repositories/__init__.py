@@ -1,6 +1,6 @@
-"""Repositories: async functions taking an `AsyncSession`; none of them commits.
+"""Repositories: synchronous functions taking a `Session`; none of them commits.
 
-The caller owns the transaction (`async with sessions.begin() as session:`), so a handler's
+The caller owns the transaction (one unit of work run by `Database.run`), so a handler's
 writes and the update id it records commit together or not at all.
 """
 
@@ -50,6 +50,7 @@ from storage.repositories.invites import (
     record_bind_attempt,
     redeem_invite,
 )
+from storage.repositories.marks import AssessmentMarks, assessment_marks
 from storage.repositories.orgs import (
     AmbiguousOrgName,
     BranchChange,
@@ -81,6 +82,7 @@ __all__ = [
     "DEFAULT_REMINDER_DAYS",
     "SUBMITTABLE_STATES",
     "AmbiguousOrgName",
+    "AssessmentMarks",
     "BranchChange",
     "BranchProgress",
     "CycleExists",
@@ -91,6 +93,7 @@ __all__ = [
     "add_claim",
     "add_evidence",
     "answers_of",
+    "assessment_marks",
     "audit_trail",
     "branches_of_town",
     "claim_due_deliveries",

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import Session, defer
 
 from storage.models import Assessment, Branch, Cycle, Person, Role, RoleGrant
 
@@ -32,7 +31,7 @@ class SecretaryStanding:
     assessment: Assessment | None
 
 
-async def secretary_standing(session: AsyncSession, telegram_id: int) -> SecretaryStanding | None:
+def secretary_standing(session: Session, telegram_id: int) -> SecretaryStanding | None:
     """Returns the standing of the active secretary with this Telegram id, or None if unbound.
 
     Args:
@@ -59,20 +58,20 @@ async def secretary_standing(session: AsyncSession, telegram_id: int) -> Secreta
         # A press must see the committed row, not an identity-map copy from earlier.
         .execution_options(populate_existing=True)
     )
-    row = (await session.execute(query)).one_or_none()
+    row = session.execute(query).one_or_none()
     if row is None:
         return None
     person_id, branch, cycle, assessment = row
     return SecretaryStanding(person_id, branch, cycle, assessment)
 
 
-async def cycle_rubric_text(session: AsyncSession, cycle_id: int) -> str:
+def cycle_rubric_text(session: Session, cycle_id: int) -> str:
     """Returns the rubric text a cycle pinned.
 
     Raises:
         LookupError: there is no such cycle.
     """
-    rubric_text = await session.scalar(select(Cycle.rubric_text).where(Cycle.id == cycle_id))
+    rubric_text = session.scalar(select(Cycle.rubric_text).where(Cycle.id == cycle_id))
     if rubric_text is None:
         raise LookupError(f"no cycle {cycle_id}")
     return rubric_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import ProcessedUpdate
 from storage.repositories._dialect import insert_for
@@ -13,7 +13,7 @@ from storage.repositories._dialect import insert_for
 __all__ = ["mark_update_processed", "prune_processed_updates"]
 
 
-async def mark_update_processed(session: AsyncSession, update_id: int, now: datetime) -> bool:
+def mark_update_processed(session: Session, update_id: int, now: datetime) -> bool:
     """Records the update id; True the first time, False when it was already handled.
 
     Call it in the same transaction as the handler's write: if the write rolls back, so does the
@@ -25,12 +25,12 @@ async def mark_update_processed(session: AsyncSession, update_id: int, now: date
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(ProcessedUpdate.update_id)
     )
-    return (await session.scalar(statement)) is not None
+    return session.scalar(statement) is not None
 
 
-async def prune_processed_updates(session: AsyncSession, before: datetime) -> int:
+def prune_processed_updates(session: Session, before: datetime) -> int:
     """Forgets ids handled before `before` (Telegram stops retrying within a day)."""
-    result = await session.execute(
+    result = session.execute(
         delete(ProcessedUpdate)
         .where(ProcessedUpdate.processed_at < before)
         .returning(ProcessedUpdate.update_id)
