@@ -1,13 +1,24 @@
-"""The one place that knows `INSERT ... ON CONFLICT` is spelled per dialect."""
+"""The one place that knows `INSERT ... ON CONFLICT` is spelled per dialect.
+
+Statements on the answer path are built once, at import, for both dialects (`per_dialect`) and
+executed with parameters: building a statement and its cache key costs more than SQLite takes
+to run it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["dialect_name", "insert_for"]
+from storage.models import Base
+
+__all__ = ["dialect_name", "insert_for", "per_dialect", "table_of"]
+
+T = TypeVar("T")
 
 
 def dialect_name(session: Session) -> str:
@@ -23,3 +34,13 @@ def insert_for(session: Session, table: Any) -> Any:
     if dialect_name(session) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def per_dialect(build: Callable[[Callable[[Table], Any]], T]) -> dict[str, T]:
+    """Builds a statement once for each dialect, handing `build` that dialect's `insert`."""
+    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model (typed as a `Table`, which `__table__` is not)."""
+    return Base.metadata.tables[model.__tablename__]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Answer, AnswerSource, Assessment, AssessmentState
-from storage.repositories._dialect import insert_for
+from storage.repositories._dialect import dialect_name, insert_for, per_dialect, table_of
 from storage.repositories.audit import record_audit
 
 __all__ = [
@@ -28,6 +28,30 @@ __all__ = [
 
 # A secretary may submit a first time, or again after the town returned it for revision.
 SUBMITTABLE_STATES = frozenset({AssessmentState.IN_PROGRESS, AssessmentState.RETURNED})
+
+
+_ANSWER = table_of(Answer)
+_ASSESSMENT = table_of(Assessment)
+_ANSWER_VALUES = ("level_key", "score", "answered_by", "answered_at")
+# The answer path's writes, built once and run with parameters (see `_dialect`).
+_UPSERT_ANSWER = per_dialect(
+    lambda insert: (statement := insert(_ANSWER)).on_conflict_do_update(
+        index_elements=["assessment_id", "item_id", "source"],
+        set_={name: statement.excluded[name] for name in _ANSWER_VALUES},
+    )
+)
+_MOVE = (
+    update(_ASSESSMENT)
+    .where(_ASSESSMENT.c.id == bindparam("assessment_id"))
+    .values(current_item_id=bindparam("item_id"), version=_ASSESSMENT.c.version + 1)
+    .returning(_ASSESSMENT.c.version)
+)
+_MOVE_AT = _MOVE.values(updated_at=bindparam("now"))
+_SET_CARD = (
+    update(_ASSESSMENT)
+    .where(_ASSESSMENT.c.id == bindparam("assessment_id"))
+    .values(card_chat_id=bindparam("chat_id"), card_message_id=bindparam("message_id"))
+)
 
 
 class InvalidTransition(ValueError):
@@ -131,18 +155,18 @@ def set_answer(
         level_key, score = None, answer
     else:
         raise TypeError(f"answer must be a level key or a Decimal, got {answer!r}")
-    values = {
-        "level_key": level_key,
-        "score": score,
-        "answered_by": person_id,
-        "answered_at": now,
-    }
-    statement = (
-        insert_for(session, Answer)
-        .values(assessment_id=assessment_id, item_id=item_id, source=source, **values)
-        .on_conflict_do_update(index_elements=["assessment_id", "item_id", "source"], set_=values)
+    session.execute(
+        _UPSERT_ANSWER[dialect_name(session)],
+        {
+            "assessment_id": assessment_id,
+            "item_id": item_id,
+            "source": source,
+            "level_key": level_key,
+            "score": score,
+            "answered_by": person_id,
+            "answered_at": now,
+        },
     )
-    session.execute(statement)
 
 
 def set_position(
@@ -152,19 +176,10 @@ def set_position(
 
     The version lets a handler refuse a press on a card that no longer shows the current item.
     """
-    values: dict[str, object] = {
-        "current_item_id": item_id,
-        "version": Assessment.version + 1,
-    }
+    parameters: dict[str, object] = {"assessment_id": assessment_id, "item_id": item_id}
     if now is not None:
-        values["updated_at"] = now
-    version = session.scalar(
-        update(Assessment)
-        .where(Assessment.id == assessment_id)
-        .values(values)
-        .returning(Assessment.version)
-        .execution_options(synchronize_session=False)
-    )
+        parameters["now"] = now
+    version = session.execute(_MOVE if now is None else _MOVE_AT, parameters).scalar()
     if version is None:
         raise LookupError(f"no assessment {assessment_id}")
     return int(version)
@@ -175,10 +190,8 @@ def set_card(
 ) -> None:
     """Remembers which message is the assessment's card, edited in place."""
     session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment_id)
-        .values(card_chat_id=chat_id, card_message_id=message_id)
-        .execution_options(synchronize_session=False)
+        _SET_CARD,
+        {"assessment_id": assessment_id, "chat_id": chat_id, "message_id": message_id},
     )
 
 

@@ -14,31 +14,35 @@ from sqlalchemy import CompoundSelect, bindparam, func, literal, null, select, u
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, AnswerSource, Evidence
+from storage.repositories._dialect import table_of
 
 __all__ = ["AssessmentMarks", "assessment_marks"]
 
 _ANSWER, _EVIDENCE = "answer", "evidence"
+# Core columns, not ORM attributes: the rows are plain values, and the ORM's per-statement
+# machinery would cost more than the query.
+_ANSWERS, _PIECES = table_of(Answer).c, table_of(Evidence).c
 
 _MARKS: CompoundSelect[Any] = union_all(
     select(
         literal(_ANSWER).label("kind"),
-        Answer.item_id,
-        Answer.level_key,
-        Answer.score,
+        _ANSWERS.item_id,
+        _ANSWERS.level_key,
+        _ANSWERS.score,
         null().label("pieces"),
     ).where(
-        Answer.assessment_id == bindparam("assessment_id"),
-        Answer.source == AnswerSource.SELF,
+        _ANSWERS.assessment_id == bindparam("assessment_id"),
+        _ANSWERS.source == AnswerSource.SELF,
     ),
     select(
         literal(_EVIDENCE),
-        Evidence.item_id,
+        _PIECES.item_id,
         null(),
         null(),
         func.count(),
     )
-    .where(Evidence.assessment_id == bindparam("assessment_id"))
-    .group_by(Evidence.item_id),
+    .where(_PIECES.assessment_id == bindparam("assessment_id"))
+    .group_by(_PIECES.item_id),
 )
 
 

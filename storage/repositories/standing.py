@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from storage.models import Assessment, Branch, Cycle, Person, Role, RoleGrant
@@ -31,6 +31,29 @@ class SecretaryStanding:
     assessment: Assessment | None
 
 
+# Every button press runs this query: built once, run with the user's id.
+_STANDING = (
+    select(Person.id, Branch, Cycle, Assessment)
+    .join(RoleGrant, RoleGrant.person_id == Person.id)
+    .join(Branch, Branch.id == RoleGrant.org_id)
+    .outerjoin(Cycle, Cycle.town_id == Branch.town_id)
+    .outerjoin(
+        Assessment,
+        and_(Assessment.branch_id == Branch.id, Assessment.cycle_id == Cycle.id),
+    )
+    .where(
+        Person.telegram_id == bindparam("telegram_id"),
+        RoleGrant.role == Role.SECRETARY,
+        RoleGrant.revoked_at.is_(None),
+    )
+    .order_by(RoleGrant.granted_at.desc(), Cycle.year.desc())
+    .limit(1)
+    .options(defer(Cycle.rubric_text))
+    # A press must see the committed row, not an identity-map copy from earlier.
+    .execution_options(populate_existing=True)
+)
+
+
 def secretary_standing(session: Session, telegram_id: int) -> SecretaryStanding | None:
     """Returns the standing of the active secretary with this Telegram id, or None if unbound.
 
@@ -38,27 +61,7 @@ def secretary_standing(session: Session, telegram_id: int) -> SecretaryStanding 
         session: the caller's transaction.
         telegram_id: the numeric Telegram user id.
     """
-    query = (
-        select(Person.id, Branch, Cycle, Assessment)
-        .join(RoleGrant, RoleGrant.person_id == Person.id)
-        .join(Branch, Branch.id == RoleGrant.org_id)
-        .outerjoin(Cycle, Cycle.town_id == Branch.town_id)
-        .outerjoin(
-            Assessment,
-            and_(Assessment.branch_id == Branch.id, Assessment.cycle_id == Cycle.id),
-        )
-        .where(
-            Person.telegram_id == telegram_id,
-            RoleGrant.role == Role.SECRETARY,
-            RoleGrant.revoked_at.is_(None),
-        )
-        .order_by(RoleGrant.granted_at.desc(), Cycle.year.desc())
-        .limit(1)
-        .options(defer(Cycle.rubric_text))
-        # A press must see the committed row, not an identity-map copy from earlier.
-        .execution_options(populate_existing=True)
-    )
-    row = session.execute(query).one_or_none()
+    row = session.execute(_STANDING, {"telegram_id": telegram_id}).one_or_none()
     if row is None:
         return None
     person_id, branch, cycle, assessment = row

@@ -8,9 +8,19 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.models import ProcessedUpdate
-from storage.repositories._dialect import insert_for
+from storage.repositories._dialect import dialect_name, per_dialect, table_of
 
 __all__ = ["mark_update_processed", "prune_processed_updates"]
+
+_PROCESSED = table_of(ProcessedUpdate)
+# Every update starts with this statement: built once, run with parameters.
+_MARK = per_dialect(
+    lambda insert: (
+        insert(_PROCESSED)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(_PROCESSED.c.update_id)
+    )
+)
 
 
 def mark_update_processed(session: Session, update_id: int, now: datetime) -> bool:
@@ -19,13 +29,9 @@ def mark_update_processed(session: Session, update_id: int, now: datetime) -> bo
     Call it in the same transaction as the handler's write: if the write rolls back, so does the
     mark, and Telegram's retry is handled afresh.
     """
-    statement = (
-        insert_for(session, ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(ProcessedUpdate.update_id)
-    )
-    return session.scalar(statement) is not None
+    statement = _MARK[dialect_name(session)]
+    row = session.execute(statement, {"update_id": update_id, "processed_at": now}).first()
+    return row is not None
 
 
 def prune_processed_updates(session: Session, before: datetime) -> int:
