@@ -18,7 +18,7 @@ from handlers.catalogue import text
 from handlers.uow import AnswerQuery, EditMessage, Work
 from scoring import Rubric, parse_rubric
 from scoring.model import Item
-from storage.models import AnswerSource, Assessment, AssessmentState, Branch, Cycle, CycleState
+from storage.models import AnswerSource, AssessmentState, CycleState
 from storage.repositories.assessments import (
     get_or_create_assessment,
     set_answer,
@@ -26,7 +26,13 @@ from storage.repositories.assessments import (
     set_position,
 )
 from storage.repositories.marks import AssessmentMarks, assessment_marks
-from storage.repositories.standing import cycle_rubric_text, secretary_standing
+from storage.repositories.standing import (
+    AssessmentView,
+    BranchView,
+    CycleView,
+    cycle_rubric_text,
+    secretary_standing,
+)
 
 __all__ = [
     "EDITABLE_STATES",
@@ -50,9 +56,9 @@ class Sitting:
     """A bound secretary's open assessment, as the database holds it in this transaction."""
 
     person_id: int
-    branch: Branch
-    cycle: Cycle
-    assessment: Assessment
+    branch: BranchView
+    cycle: CycleView
+    assessment: AssessmentView
     rubric: Rubric
     items: tuple[Item, ...]
     # Copies of the row's position, moved by `move_to` without dirtying the ORM object (the
@@ -136,7 +142,7 @@ class Sitting:
         return render_card(self.rubric, self.card_view(work))
 
 
-def rubric_for(work: Work, cycle: Cycle) -> Rubric:
+def rubric_for(work: Work, cycle: CycleView) -> Rubric:
     """Returns the cycle's pinned rubric, parsing its text only the first time per process."""
     rubric = work.state.rubrics.get(cycle.rubric_sha256)
     if rubric is None:
@@ -165,7 +171,9 @@ def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
         if not start or cycle.state != CycleState.OPEN:
             work.say("common.no_assessment")
             return None
-        assessment = get_or_create_assessment(work.session, standing.branch.id, cycle.id, work.now)
+        assessment = AssessmentView.of(
+            get_or_create_assessment(work.session, standing.branch.id, cycle.id, work.now)
+        )
     rubric = rubric_for(work, cycle)
     try:
         items = rubric.items_for(standing.branch.category)

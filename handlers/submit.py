@@ -16,6 +16,7 @@ from handlers.catalogue import text
 from handlers.context import Context
 from handlers.sitting import Sitting, check_press, show_here
 from handlers.uow import AnswerQuery, Work, run_unit_of_work
+from storage.models import Assessment
 from storage.repositories import InvalidTransition, submit_assessment
 
 __all__ = ["ask_declared_level", "confirm_submission", "submit"]
@@ -97,9 +98,9 @@ def _submit(work: Work) -> None:
     if label is None:
         return
     try:
-        submit_assessment(
-            work.session, sitting.assessment, int(data.arg(0)), sitting.person_id, work.now
-        )
+        # The one press that needs the ORM row: submission audits the state it changes.
+        assessment = work.session.get_one(Assessment, sitting.assessment.id)
+        submit_assessment(work.session, assessment, int(data.arg(0)), sitting.person_id, work.now)
     except InvalidTransition:
         work.reply(AnswerQuery(text("common.locked"), alert=True))
         return

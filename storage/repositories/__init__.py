@@ -71,6 +71,9 @@ from storage.repositories.roles import (
     secretary_branch,
 )
 from storage.repositories.standing import (
+    AssessmentView,
+    BranchView,
+    CycleView,
     SecretaryStanding,
     cycle_rubric_text,
     secretary_standing,
@@ -83,9 +86,12 @@ __all__ = [
     "SUBMITTABLE_STATES",
     "AmbiguousOrgName",
     "AssessmentMarks",
+    "AssessmentView",
     "BranchChange",
     "BranchProgress",
+    "BranchView",
     "CycleExists",
+    "CycleView",
     "InvalidTransition",
     "RedeemOutcome",
     "RedeemResult",
