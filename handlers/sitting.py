@@ -10,6 +10,7 @@ keyboard, a locked assessment.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from handlers.callbacks import CallbackData, CallbackDataError, decode, make_marker
@@ -237,11 +238,12 @@ def show_stale(work: Work, sitting: Sitting) -> None:
 
 
 def show_card_here(work: Work, sitting: Sitting) -> None:
-    """Edits the pressed message into the current card."""
-    show_here(work, sitting, sitting.card(work))
+    """Edits the pressed message into the current card, rendered after the commit."""
+    rubric, view = sitting.rubric, sitting.card_view(work)
+    show_here(work, sitting, lambda: render_card(rubric, view))
 
 
-def show_here(work: Work, sitting: Sitting, screen: Screen) -> None:
+def show_here(work: Work, sitting: Sitting, screen: Screen | Callable[[], Screen]) -> None:
     """Edits the pressed message into `screen` and remembers that message as the card.
 
     The card is wherever the secretary last pressed, so evidence sent afterwards updates the

@@ -55,11 +55,20 @@ class AnswerQuery:
 
 @dataclass(frozen=True)
 class EditMessage:
-    """Edits a message in place (the item card)."""
+    """Edits a message in place (the item card).
+
+    `screen` may be a function that renders it: the card is then drawn after the commit, on the
+    event loop, from data read in the transaction, which keeps the database's thread (the queue
+    every update waits in) for database work.
+    """
 
     chat_id: int
     message_id: int
-    screen: Screen
+    screen: Screen | Callable[[], Screen]
+
+    def rendered(self) -> Screen:
+        """The screen, rendering it now if it was given as a function."""
+        return self.screen if isinstance(self.screen, Screen) else self.screen()
 
 
 @dataclass(frozen=True)
@@ -183,12 +192,13 @@ async def _send_replies(update: Update, context: Context, replies: list[Reply]) 
         await _tolerant(query.answer(toast.text, show_alert=toast.alert if toast.text else None))
     for reply in replies:
         if isinstance(reply, EditMessage):
+            screen = reply.rendered()
             await _tolerant(
                 context.bot.edit_message_text(
-                    reply.screen.text,
+                    screen.text,
                     chat_id=reply.chat_id,
                     message_id=reply.message_id,
-                    reply_markup=reply.screen.keyboard,
+                    reply_markup=screen.keyboard,
                 )
             )
         elif isinstance(reply, SendMessage):

@@ -1,8 +1,10 @@
 """The one place that knows `INSERT ... ON CONFLICT` is spelled per dialect.
 
 Statements on the answer path are built once, at import, for both dialects (`per_dialect`) and
-executed with parameters: building a statement and its cache key costs more than SQLite takes
-to run it.
+executed with parameters on the session's connection: building a statement and its cache key,
+and the session's per-statement bookkeeping, cost more than SQLite takes to run it. Those
+statements do not autoflush: an ORM object added in the same transaction is flushed before
+them only if the caller flushes (every repository that adds one flushes it itself).
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ def set_answer(
         level_key, score = None, answer
     else:
         raise TypeError(f"answer must be a level key or a Decimal, got {answer!r}")
-    session.execute(
+    session.connection().execute(
         _UPSERT_ANSWER[dialect_name(session)],
         {
             "assessment_id": assessment_id,
@@ -179,7 +179,7 @@ def set_position(
     parameters: dict[str, object] = {"assessment_id": assessment_id, "item_id": item_id}
     if now is not None:
         parameters["now"] = now
-    version = session.execute(_MOVE if now is None else _MOVE_AT, parameters).scalar()
+    version = session.connection().execute(_MOVE if now is None else _MOVE_AT, parameters).scalar()
     if version is None:
         raise LookupError(f"no assessment {assessment_id}")
     return int(version)
@@ -189,7 +189,7 @@ def set_card(
     session: Session, assessment_id: int, chat_id: int | None, message_id: int | None
 ) -> None:
     """Remembers which message is the assessment's card, edited in place."""
-    session.execute(
+    session.connection().execute(
         _SET_CARD,
         {"assessment_id": assessment_id, "chat_id": chat_id, "message_id": message_id},
     )

@@ -66,7 +66,7 @@ def assessment_marks(session: Session, assessment_id: int) -> AssessmentMarks:
     assessment_id)` together.
     """
     marks = AssessmentMarks()
-    for kind, item_id, level_key, score, pieces in session.execute(
+    for kind, item_id, level_key, score, pieces in session.connection().execute(
         _MARKS, {"assessment_id": assessment_id}
     ):
         if kind == _EVIDENCE:

@@ -132,7 +132,7 @@ def secretary_standing(session: Session, telegram_id: int) -> SecretaryStanding 
         session: the caller's transaction.
         telegram_id: the numeric Telegram user id.
     """
-    row = session.execute(_STANDING, {"telegram_id": telegram_id}).first()
+    row = session.connection().execute(_STANDING, {"telegram_id": telegram_id}).first()
     if row is None:
         return None
     cycle = row[_BRANCH_END:_CYCLE_END]

@@ -30,7 +30,11 @@ def mark_update_processed(session: Session, update_id: int, now: datetime) -> bo
     mark, and Telegram's retry is handled afresh.
     """
     statement = _MARK[dialect_name(session)]
-    row = session.execute(statement, {"update_id": update_id, "processed_at": now}).first()
+    row = (
+        session.connection()
+        .execute(statement, {"update_id": update_id, "processed_at": now})
+        .first()
+    )
     return row is not None
 
 
