@@ -138,10 +138,6 @@ class Sitting:
             evidence_count=marks.evidence.get(self.items[position].id, 0),
         )
 
-    def card(self, work: Work) -> Screen:
-        """Renders the current item card."""
-        return render_card(self.rubric, self.card_view(work))
-
 
 def rubric_for(work: Work, cycle: CycleView) -> Rubric:
     """Returns the cycle's pinned rubric, parsing its text only the first time per process."""
@@ -247,7 +243,7 @@ def show_here(work: Work, sitting: Sitting, screen: Screen | Callable[[], Screen
     """Edits the pressed message into `screen` and remembers that message as the card.
 
     The card is wherever the secretary last pressed, so evidence sent afterwards updates the
-    message they are looking at.
+    message they are looking at. `screen` may be a function, rendered after the commit.
     """
     message = work.update.effective_message
     if message is None:
