@@ -31,8 +31,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
@@ -40,7 +40,7 @@ from bot.app import OFFLINE_TOKEN, build_application, prepare_application
 from bot.offline import ChatMessage, FakeBotApi, FakeUser, UpdateFactory
 from bot.settings import Settings
 from scoring import default_rubric, default_rubric_text
-from storage.engine import open_database
+from storage.database import open_database
 from storage.models import Answer
 from storage.repositories import (
     create_invite,
@@ -142,26 +142,23 @@ def _users(first: int, count: int) -> list[FakeUser]:
 # -- pingxing --------------------------------------------------------------------------------
 
 
-async def _seed(sessions: Any, count: int, now: datetime) -> list[str]:
+def _seed(session: Session, count: int, now: datetime) -> list[str]:
     """One town, one cycle on the default rubric, `count` rural branches; their invite codes."""
-    async with sessions.begin() as session:
-        county = await get_or_create_county(session, "bench-county")
-        town = await get_or_create_town(session, county, "bench-town")
-        await open_cycle(
-            session, town, now.year, now + timedelta(days=30), default_rubric_text(), now=now
-        )
-        codes = []
-        for number in range(count):
-            branch, _ = await upsert_branch(session, town, f"bench-branch-{number}", CATEGORY)
-            codes.append(await create_invite(session, branch.id, now + timedelta(days=7), now))
+    county = get_or_create_county(session, "bench-county")
+    town = get_or_create_town(session, county, "bench-town")
+    open_cycle(session, town, now.year, now + timedelta(days=30), default_rubric_text(), now=now)
+    codes = []
+    for number in range(count):
+        branch, _ = upsert_branch(session, town, f"bench-branch-{number}", CATEGORY)
+        codes.append(create_invite(session, branch.id, now + timedelta(days=7), now))
     return codes
 
 
 class _StatementCounter:
     """Counts the SQL statements (BEGIN and COMMIT included) an engine executes."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine.sync_engine
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self.count = 0
         event.listen(self.engine, "before_cursor_execute", self._count)
         event.listen(self.engine, "commit", self._count)
@@ -184,16 +181,17 @@ def _card(api: FakeBotApi, user: FakeUser) -> ChatMessage:
 async def measure_pingxing(folder: Path, profile: bool = False) -> dict[str, Measurement]:
     """Runs both workloads on the real Application; checks every press was recorded."""
     url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-    engine, sessions = await open_database(url)
+    database = await open_database(url)
     api = FakeBotApi()
     settings = Settings(_env_file=None, database_url=url, bot_token=None)  # type: ignore[call-arg]
-    application = build_application(settings, request=api, database=(engine, sessions))
+    application = build_application(settings, request=api, database=database)
     full = default_rubric().answer_levels[0].label
     try:
         await application.initialize()
         await prepare_application(application)
         users = _users(_FIRST_USER_ID, USERS + WARMUP_USERS + SOLO_USERS)
-        codes = await _seed(sessions, len(users), datetime.now(UTC))
+        now = datetime.now(UTC)
+        codes = await database.run(lambda session: _seed(session, len(users), now))
         updates = UpdateFactory(api, application.bot, check=False)
         for user, code in zip(users, codes, strict=True):
             await application.process_update(updates.message(user, f"/start {code}"))
@@ -215,11 +213,12 @@ async def measure_pingxing(folder: Path, profile: bool = False) -> dict[str, Mea
             profiler.disable()
             _print_profile(profiler)
 
-        statements = _StatementCounter(engine)
+        statements = _StatementCounter(database.sync_engine)
         alone = await _alone(application, solo, answer)
         alone = replace(alone, statements=statements.stop())
-        async with sessions() as session:
-            answers = await session.scalar(select(func.count()).select_from(Answer))
+        answers = await database.run(
+            lambda session: session.scalar(select(func.count()).select_from(Answer))
+        )
         expected = (WARMUP_USERS * WARMUP_PRESSES) + (USERS + SOLO_USERS) * PRESSES_PER_USER
         if not answers or answers < expected or api.violations:
             raise RuntimeError(
@@ -228,7 +227,7 @@ async def measure_pingxing(folder: Path, profile: bool = False) -> dict[str, Mea
             )
     finally:
         await application.shutdown()
-        await engine.dispose()
+        await database.dispose()
     return {"concurrent": concurrent, "alone": alone}
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand
 from telegram.ext import (
     Application,
@@ -28,6 +27,9 @@ from handlers.errors import handle_error
 from handlers.ordering import PerUserUpdateProcessor
 from handlers.refusals import refuse_unknown_button
 
+if TYPE_CHECKING:
+    from storage.database import Database
+
 __all__ = ["COMMANDS", "OFFLINE_TOKEN", "build_application", "prepare_application"]
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ def build_application(
     settings: Settings,
     *,
     request: BaseRequest | None = None,
-    database: tuple[AsyncEngine, async_sessionmaker[AsyncSession]] | None = None,
+    database: Database | None = None,
 ) -> PingxingApplication:
     """Builds the Application with every handler registered.
 
@@ -53,8 +55,8 @@ def build_application(
         settings: the environment, read once by the caller.
         request: a transport for every Bot API call, polling included; the tests and the demo
             pass an offline fake so nothing touches the network.
-        database: an already opened engine and session factory; when absent, `post_init`
-            opens (and migrates) `settings.database_url`.
+        database: an already opened database (the caller disposes of it); when absent,
+            `post_init` opens (and migrates) `settings.database_url`.
 
     Raises:
         ValueError: there is neither a bot token nor an offline transport.
@@ -83,8 +85,7 @@ def build_application(
     state = application.bot_data
     state.timezone = settings.zone
     state.bot_username = settings.bot_username
-    if database is not None:
-        state.attach_database(*database)
+    state.database = database
     state.database_url = settings.database_url
     _register_handlers(application)
     return application
@@ -157,22 +158,22 @@ async def prepare_application(application: PingxingApplication) -> None:
     after `initialize()`.
     """
     state = application.bot_data
-    if state.sessions is None:
-        from storage.engine import open_database
+    if state.database is None:
+        from storage.database import open_database
 
         if state.database_url is None:
             raise RuntimeError("no database URL to open: build_application sets one")
-        state.attach_database(*await open_database(state.database_url))
-        state.owns_engine = True
+        state.database = await open_database(state.database_url)
+        state.owns_database = True
     await application.bot.set_my_commands(
         [BotCommand(command, text(f"commands.{command}")) for command in COMMANDS]
     )
 
 
 async def _close_database(application: PingxingApplication) -> None:
-    """Disposes of the engine `prepare_application` opened (a given one belongs to the caller)."""
+    """Disposes of the database `prepare_application` opened (a given one is the caller's)."""
     state = application.bot_data
-    if state.owns_engine and state.engine is not None:
-        await state.engine.dispose()
-        state.engine = state.sessions = None
-        state.owns_engine = False
+    if state.owns_database and state.database is not None:
+        await state.database.dispose()
+        state.database = None
+        state.owns_database = False

@@ -6,7 +6,7 @@ and CONTENTS, AREA, CARD (read only).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from telegram import Message, Update
 
@@ -16,8 +16,7 @@ from handlers.catalogue import text
 from handlers.context import Context
 from handlers.sitting import Sitting, check_press, load_sitting, show_card_here, show_here
 from handlers.uow import AnswerQuery, SendMessage, Work, run_unit_of_work
-from storage.models import AnswerSource
-from storage.repositories.assessments import set_answer, set_card
+from storage.repositories.assessments import set_card
 
 __all__ = [
     "KINDS",
@@ -39,21 +38,22 @@ async def assess(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _send_card)
 
 
-async def _send_card(work: Work) -> None:
-    sitting = await load_sitting(work, start=True)
+def _send_card(work: Work) -> None:
+    sitting = load_sitting(work, start=True)
     if sitting is None:
         return
     if not sitting.editable:
         work.say("common.locked")
         return
-    screen = render_card(sitting.rubric, await sitting.card_view(work))
-    sessions = work.state.session_factory()
+    screen = render_card(sitting.rubric, sitting.card_view(work))
+    database = work.state.require_database()
     assessment_id = sitting.assessment.id
 
     async def remember_card(message: Message) -> None:
         # The new message becomes the card that evidence replies update.
-        async with sessions.begin() as session:
-            await set_card(session, assessment_id, message.chat_id, message.message_id)
+        await database.run(
+            lambda session: set_card(session, assessment_id, message.chat_id, message.message_id)
+        )
 
     work.reply(SendMessage(work.chat_id, screen, on_sent=remember_card))
 
@@ -71,8 +71,8 @@ async def record_answer(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _record_answer)
 
 
-async def _record_answer(work: Work) -> None:
-    pressed = await check_press(work)
+def _record_answer(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -83,21 +83,12 @@ async def _record_answer(work: Work) -> None:
     if level_key not in {level.key for level in sitting.rubric.answer_levels}:
         work.reply(AnswerQuery(text("common.refused"), alert=True))
         return
-    item = sitting.items[index]
-    await set_answer(
-        work.session,
-        sitting.assessment.id,
-        item.id,
-        level_key,
-        AnswerSource.SELF,
-        sitting.person_id,
-        work.now,
-    )
+    sitting.record_answer(work, sitting.items[index].id, level_key)
     last = index + 1 >= len(sitting.items)
-    await sitting.move_to(work, index if last else index + 1)
+    sitting.move_to(work, index if last else index + 1)
     label = sitting.rubric.answer_level(level_key).label
     work.reply(AnswerQuery(text("assessment.saved", label=label)))
-    await show_card_here(work, sitting)
+    show_card_here(work, sitting)
 
 
 async def show_previous(update: Update, context: Context) -> None:
@@ -110,8 +101,8 @@ async def skip_item(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, lambda work: _step(work, +1))
 
 
-async def _step(work: Work, delta: int) -> None:
-    pressed = await check_press(work)
+def _step(work: Work, delta: int) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -124,8 +115,8 @@ async def _step(work: Work, delta: int) -> None:
             AnswerQuery(text("assessment.first_item" if delta < 0 else "assessment.last_item"))
         )
         return
-    await sitting.move_to(work, target)
-    await show_card_here(work, sitting)
+    sitting.move_to(work, target)
+    show_card_here(work, sitting)
 
 
 async def go_to_item(update: Update, context: Context) -> None:
@@ -133,8 +124,8 @@ async def go_to_item(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _go_to_item)
 
 
-async def _go_to_item(work: Work) -> None:
-    pressed = await check_press(work)
+def _go_to_item(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -142,8 +133,8 @@ async def _go_to_item(work: Work) -> None:
     if not number.isdigit() or not 1 <= int(number) <= len(sitting.items):
         work.reply(AnswerQuery(text("common.refused"), alert=True))
         return
-    await sitting.move_to(work, int(number) - 1)
-    await show_card_here(work, sitting)
+    sitting.move_to(work, int(number) - 1)
+    show_card_here(work, sitting)
 
 
 async def show_contents(update: Update, context: Context) -> None:
@@ -151,8 +142,8 @@ async def show_contents(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _read_only(_show_contents))
 
 
-async def _show_contents(work: Work, sitting: Sitting, _args: tuple[str, ...]) -> None:
-    await show_here(work, sitting, render_contents(sitting.rubric, await sitting.card_view(work)))
+def _show_contents(work: Work, sitting: Sitting, _args: tuple[str, ...]) -> None:
+    show_here(work, sitting, render_contents(sitting.rubric, sitting.card_view(work)))
 
 
 async def show_area(update: Update, context: Context) -> None:
@@ -160,14 +151,14 @@ async def show_area(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _read_only(_show_area))
 
 
-async def _show_area(work: Work, sitting: Sitting, args: tuple[str, ...]) -> None:
-    view = await sitting.card_view(work)
+def _show_area(work: Work, sitting: Sitting, args: tuple[str, ...]) -> None:
+    view = sitting.card_view(work)
     try:
         screen = render_area(sitting.rubric, view, args[0])
     except KeyError:
         work.reply(AnswerQuery(text("common.refused"), alert=True))
         return
-    await show_here(work, sitting, screen)
+    show_here(work, sitting, screen)
 
 
 async def show_card(update: Update, context: Context) -> None:
@@ -175,19 +166,19 @@ async def show_card(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _read_only(_show_card))
 
 
-async def _show_card(work: Work, sitting: Sitting, _args: tuple[str, ...]) -> None:
-    await show_card_here(work, sitting)
+def _show_card(work: Work, sitting: Sitting, _args: tuple[str, ...]) -> None:
+    show_card_here(work, sitting)
 
 
 def _read_only(
-    action: Callable[[Work, Sitting, tuple[str, ...]], Awaitable[None]],
-) -> Callable[[Work], Awaitable[None]]:
+    action: Callable[[Work, Sitting, tuple[str, ...]], None],
+) -> Callable[[Work], None]:
     """Wraps a screen that changes nothing: it works on a locked assessment too."""
 
-    async def checked(work: Work) -> None:
-        pressed = await check_press(work, writes=False)
+    def checked(work: Work) -> None:
+        pressed = check_press(work, writes=False)
         if pressed is not None:
             sitting, data = pressed
-            await action(work, sitting, data.args)
+            action(work, sitting, data.args)
 
     return checked

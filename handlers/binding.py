@@ -38,41 +38,37 @@ async def start(update: Update, context: Context) -> None:
         await run_unit_of_work(update, context, lambda work: bind(work, code))
 
 
-async def greet(work: Work) -> None:
+def greet(work: Work) -> None:
     """Welcomes a bound secretary back, or explains how to get an invite."""
-    branch = await secretary_branch(work.session, work.telegram_id)
+    branch = secretary_branch(work.session, work.telegram_id)
     if branch is None:
         work.say("binding.how_to_bind")
         return
-    town = await _town_of(work, branch)
+    town = _town_of(work, branch)
     work.say("binding.welcome_back", branch=branch.name, town=town.name)
 
 
-async def bind(work: Work, code: str) -> None:
+def bind(work: Work, code: str) -> None:
     """Redeems the invite code once; every kind of refusal gets the same plain answer."""
     since = work.now - FAILED_ATTEMPTS_WINDOW
-    if await recent_failed_attempts(work.session, work.telegram_id, since) >= (
-        FAILED_ATTEMPTS_ALLOWED
-    ):
+    if recent_failed_attempts(work.session, work.telegram_id, since) >= FAILED_ATTEMPTS_ALLOWED:
         minutes = int(FAILED_ATTEMPTS_WINDOW.total_seconds() // 60)
         work.say("binding.slow_down", minutes=minutes)
         return
     user = work.update.effective_user
-    person = await get_or_create_person(
-        work.session, work.telegram_id, user.full_name if user else None
-    )
-    outcome = await redeem_invite(work.session, code.strip(), person, work.now)
+    person = get_or_create_person(work.session, work.telegram_id, user.full_name if user else None)
+    outcome = redeem_invite(work.session, code.strip(), person, work.now)
     ok = outcome.result is not RedeemResult.REFUSED
-    await record_bind_attempt(work.session, work.telegram_id, ok, work.now)
+    record_bind_attempt(work.session, work.telegram_id, ok, work.now)
     if outcome.branch is None:
         work.say("binding.refused")
     elif outcome.result is RedeemResult.ALREADY_YOURS:
         work.say("binding.already_bound", branch=outcome.branch.name)
     else:
-        town = await _town_of(work, outcome.branch)
+        town = _town_of(work, outcome.branch)
         work.say("binding.bound", branch=outcome.branch.name, town=town.name)
 
 
-async def _town_of(work: Work, branch: Branch) -> Town:
+def _town_of(work: Work, branch: Branch) -> Town:
     """Loads the branch's town (for its name)."""
-    return await work.session.get_one(Town, branch.town_id)
+    return work.session.get_one(Town, branch.town_id)

@@ -43,17 +43,17 @@ async def show_claims(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _show_claims)
 
 
-async def _show_claims(work: Work) -> None:
-    pressed = await check_press(work, writes=False)
+def _show_claims(work: Work) -> None:
+    pressed = check_press(work, writes=False)
     if pressed is not None:
-        await show_here(work, pressed[0], await _menu(work, pressed[0]))
+        show_here(work, pressed[0], _menu(work, pressed[0]))
 
 
-async def _menu(work: Work, sitting: Sitting) -> Screen:
+def _menu(work: Work, sitting: Sitting) -> Screen:
     """The claims menu: what is declared, and a button per bonus and deduction kind."""
     rubric = sitting.rubric
     ident, marker = sitting.assessment.id, sitting.marker
-    declared = [_line(sitting, claim) for claim in await claims_of(work.session, ident)]
+    declared = [_line(sitting, claim) for claim in claims_of(work.session, ident)]
     rows = []
     if rubric.bonus is not None:
         rows += [
@@ -80,7 +80,7 @@ async def _menu(work: Work, sitting: Sitting) -> Screen:
         ]
         for kind in rubric.deductions.kinds
     ]
-    view = await sitting.card_view(work)
+    view = sitting.card_view(work)
     rows.append(back_row(view))
     body = text(
         "claims.menu",
@@ -124,8 +124,8 @@ async def choose_bonus_kind(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _choose_bonus_kind)
 
 
-async def _choose_bonus_kind(work: Work) -> None:
-    pressed = await check_press(work)
+def _choose_bonus_kind(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -156,7 +156,7 @@ async def _choose_bonus_kind(work: Work) -> None:
         kind=_kind_label(sitting, ClaimDirection.BONUS, key),
         bonus_cap=format_points(bonus.cap),
     )
-    await show_here(work, sitting, Screen(body, InlineKeyboardMarkup(rows)))
+    show_here(work, sitting, Screen(body, InlineKeyboardMarkup(rows)))
 
 
 async def choose_bonus_points(update: Update, context: Context) -> None:
@@ -164,8 +164,8 @@ async def choose_bonus_points(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _choose_bonus_points)
 
 
-async def _choose_bonus_points(work: Work) -> None:
-    pressed = await check_press(work)
+def _choose_bonus_points(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -181,7 +181,7 @@ async def _choose_bonus_points(work: Work) -> None:
     if not valid:
         work.reply(AnswerQuery(text("common.refused"), alert=True))
         return
-    await _declare(work, sitting, ClaimDirection.BONUS, key, Decimal(points))
+    _declare(work, sitting, ClaimDirection.BONUS, key, Decimal(points))
 
 
 async def choose_deduction_kind(update: Update, context: Context) -> None:
@@ -189,8 +189,8 @@ async def choose_deduction_kind(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _choose_deduction_kind)
 
 
-async def _choose_deduction_kind(work: Work) -> None:
-    pressed = await check_press(work)
+def _choose_deduction_kind(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -199,15 +199,15 @@ async def _choose_deduction_kind(work: Work) -> None:
         work.reply(AnswerQuery(text("common.refused"), alert=True))
         return
     points = sitting.rubric.deductions.min_points
-    await _declare(work, sitting, ClaimDirection.DEDUCTION, key, points)
+    _declare(work, sitting, ClaimDirection.DEDUCTION, key, points)
 
 
-async def _declare(
+def _declare(
     work: Work, sitting: Sitting, direction: ClaimDirection, key: str, points: Decimal
 ) -> None:
     """Stores the claim without a reason (the pending question) and asks for the reason."""
-    await _drop_pending(work, sitting)
-    await add_claim(
+    _drop_pending(work, sitting)
+    add_claim(
         work.session,
         sitting.assessment.id,
         direction,
@@ -227,15 +227,15 @@ async def _declare(
     keyboard = InlineKeyboardMarkup(
         [[button(text("claims.cancel_button"), Kind.CANCEL_INPUT, ident, marker)]]
     )
-    await show_here(work, sitting, Screen(body, keyboard))
+    show_here(work, sitting, Screen(body, keyboard))
 
 
-async def take_reason(work: Work, sitting: Sitting, reason: str) -> bool:
+def take_reason(work: Work, sitting: Sitting, reason: str) -> bool:
     """Completes the pending claim with `reason`; False when no claim waits for one.
 
     Called by the text-message handler before it treats a text as an evidence note.
     """
-    pending = await _pending(work, sitting)
+    pending = _pending(work, sitting)
     if pending is None:
         return False
     if not reason:
@@ -249,8 +249,8 @@ async def take_reason(work: Work, sitting: Sitting, reason: str) -> bool:
         kind=_kind_label(sitting, pending.direction, pending.kind),
         points=format_points(pending.points_claimed),
     )
-    await work.session.flush()
-    menu = await _menu(work, sitting)
+    work.session.flush()
+    menu = _menu(work, sitting)
     work.reply(SendMessage(work.chat_id, Screen(f"{recorded}\n\n{menu.text}", menu.keyboard)))
     return True
 
@@ -260,15 +260,15 @@ async def cancel_input(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _cancel_input)
 
 
-async def _cancel_input(work: Work) -> None:
-    pressed = await check_press(work)
+def _cancel_input(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting = pressed[0]
-    dropped = await _drop_pending(work, sitting)
+    dropped = _drop_pending(work, sitting)
     if dropped:
         work.reply(AnswerQuery(text("claims.cancelled")))
-    await show_here(work, sitting, await _menu(work, sitting))
+    show_here(work, sitting, _menu(work, sitting))
 
 
 async def cancel_pending(update: Update, context: Context) -> None:
@@ -276,29 +276,29 @@ async def cancel_pending(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _cancel_pending)
 
 
-async def _cancel_pending(work: Work) -> None:
-    sitting = await load_sitting(work)
+def _cancel_pending(work: Work) -> None:
+    sitting = load_sitting(work)
     if sitting is None:
         return
-    if sitting.editable and await _drop_pending(work, sitting):
+    if sitting.editable and _drop_pending(work, sitting):
         work.say("claims.cancelled")
     else:
         work.say("claims.nothing_to_cancel")
 
 
-async def _pending(work: Work, sitting: Sitting) -> Claim | None:
+def _pending(work: Work, sitting: Sitting) -> Claim | None:
     """The secretary's claim still waiting for its reason, if any."""
-    for claim in await claims_of(work.session, sitting.assessment.id):
+    for claim in claims_of(work.session, sitting.assessment.id):
         if claim.reason is None and claim.created_by == sitting.person_id:
             return claim
     return None
 
 
-async def _drop_pending(work: Work, sitting: Sitting) -> bool:
+def _drop_pending(work: Work, sitting: Sitting) -> bool:
     """Deletes the claim waiting for its reason; True when there was one."""
-    pending = await _pending(work, sitting)
+    pending = _pending(work, sitting)
     if pending is None:
         return False
-    await work.session.delete(pending)
-    await work.session.flush()
+    work.session.delete(pending)
+    work.session.flush()
     return True

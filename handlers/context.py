@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+    from storage.database import Database
 
 __all__ = ["CONTEXT_TYPES", "BotState", "Context", "utc_now"]
 
@@ -33,45 +32,28 @@ class BotState:
     fills it in (at once when it is given a database, otherwise in `post_init`).
 
     Attributes:
-        engine: the database engine, once opened.
-        sessions: the session factory; handlers open one transaction per update with it.
+        database: the database, once opened; handlers run one unit of work per update on it.
         timezone: the zone users read dates in.
         now: the clock; tests replace it to move through a cycle's deadline.
         bot_username: the bot's @name, for invite links.
-        database_url: what `post_init` opens when no engine was given.
+        database_url: what `post_init` opens when no database was given.
         rubrics: parsed rubrics by the sha of their text, so a press never re-parses YAML.
-        owns_engine: whether `post_shutdown` should dispose of the engine.
-        write_lock: on SQLite, the in-process queue for transactions (see `attach_database`).
+        owns_database: whether `post_shutdown` should dispose of the database.
     """
 
-    engine: AsyncEngine | None = None
-    sessions: async_sessionmaker[AsyncSession] | None = None
+    database: Database | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     now: Callable[[], datetime] = utc_now
     bot_username: str | None = None
     database_url: str | None = None
     rubrics: dict[str, Any] = field(default_factory=dict)
-    owns_engine: bool = False
-    write_lock: asyncio.Lock | None = None
+    owns_database: bool = False
 
-    def attach_database(
-        self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-    ) -> None:
-        """Uses this engine and session factory from now on.
-
-        SQLite takes one writer at a time, and a connection that finds the file locked sleeps
-        in SQLite's busy handler (up to 100 ms a try) instead of queueing. Transactions of this
-        process therefore queue on an asyncio lock first, so they reach SQLite one by one and
-        never sleep; the busy timeout still covers other processes on the same file.
-        """
-        self.engine, self.sessions = engine, sessions
-        self.write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-
-    def session_factory(self) -> async_sessionmaker[AsyncSession]:
-        """Returns the session factory, or raises if the database was never opened."""
-        if self.sessions is None:
+    def require_database(self) -> Database:
+        """Returns the database, or raises if it was never opened."""
+        if self.database is None:
             raise RuntimeError("the database is not open yet: post_init has not run")
-        return self.sessions
+        return self.database
 
 
 Context: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotState]

@@ -37,8 +37,8 @@ async def ask_for_evidence(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _ask_for_evidence)
 
 
-async def _ask_for_evidence(work: Work) -> None:
-    pressed = await check_press(work)
+def _ask_for_evidence(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -53,8 +53,8 @@ async def _ask_for_evidence(work: Work) -> None:
         evidence_hint=item.evidence_hint,
         limit_mb=MAX_FILE_BYTES // (1024 * 1024),
     )
-    view = await sitting.card_view(work)
-    await show_here(work, sitting, Screen(prompt, InlineKeyboardMarkup([back_row(view)])))
+    view = sitting.card_view(work)
+    show_here(work, sitting, Screen(prompt, InlineKeyboardMarkup([back_row(view)])))
 
 
 async def receive_file(update: Update, context: Context) -> None:
@@ -62,7 +62,7 @@ async def receive_file(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _receive_file)
 
 
-async def _receive_file(work: Work) -> None:
+def _receive_file(work: Work) -> None:
     message = work.update.effective_message
     if message is None:
         return
@@ -82,10 +82,10 @@ async def _receive_file(work: Work) -> None:
     if media.file_size is not None and media.file_size > MAX_FILE_BYTES:
         work.say("evidence.too_large", limit_mb=MAX_FILE_BYTES // (1024 * 1024))
         return
-    sitting = await _editable_sitting(work)
+    sitting = _editable_sitting(work)
     if sitting is None:
         return
-    added = await add_evidence(
+    added = add_evidence(
         work.session,
         sitting.assessment.id,
         sitting.items[sitting.index].id,
@@ -99,7 +99,8 @@ async def _receive_file(work: Work) -> None:
         file_name=file_name,
         caption=message.caption,
     )
-    await _acknowledge(work, sitting, added)
+    sitting.forget_marks()
+    _acknowledge(work, sitting, added)
 
 
 async def receive_text(update: Update, context: Context) -> None:
@@ -107,13 +108,13 @@ async def receive_text(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _receive_text)
 
 
-async def _receive_text(work: Work) -> None:
+def _receive_text(work: Work) -> None:
     message = work.update.effective_message
     note = (message.text or "").strip() if message else ""
-    sitting = await _editable_sitting(work)
+    sitting = _editable_sitting(work)
     if sitting is None:
         return
-    if await claims.take_reason(work, sitting, note):
+    if claims.take_reason(work, sitting, note):
         return
     if not note:
         work.say("evidence.unsupported")
@@ -121,7 +122,7 @@ async def _receive_text(work: Work) -> None:
     if len(note) > MAX_NOTE_CHARACTERS:
         work.say("evidence.note_too_long", limit=MAX_NOTE_CHARACTERS)
         return
-    added = await add_evidence(
+    added = add_evidence(
         work.session,
         sitting.assessment.id,
         sitting.items[sitting.index].id,
@@ -131,12 +132,13 @@ async def _receive_text(work: Work) -> None:
         work.now,
         caption=note,
     )
-    await _acknowledge(work, sitting, added)
+    sitting.forget_marks()
+    _acknowledge(work, sitting, added)
 
 
-async def _editable_sitting(work: Work) -> Sitting | None:
+def _editable_sitting(work: Work) -> Sitting | None:
     """Loads the assessment (starting it if need be) and refuses when it is locked."""
-    sitting = await load_sitting(work, start=True)
+    sitting = load_sitting(work, start=True)
     if sitting is None:
         return None
     if not sitting.editable:
@@ -145,9 +147,9 @@ async def _editable_sitting(work: Work) -> Sitting | None:
     return sitting
 
 
-async def _acknowledge(work: Work, sitting: Sitting, added: bool) -> None:
+def _acknowledge(work: Work, sitting: Sitting, added: bool) -> None:
     """Says what happened to the material and refreshes the card's evidence count."""
-    view = await sitting.card_view(work)
+    view = sitting.card_view(work)
     key = "evidence.added" if added else "evidence.duplicate"
     work.say(key, number=sitting.index + 1, count=view.evidence_count)
     assessment = sitting.assessment

@@ -19,7 +19,7 @@ from handlers.uow import SendMessage, SendPhoto, Work, run_unit_of_work
 from scoring import BranchInput, Claim, ScoreResult, score_branch
 from storage.models import Claim as ClaimRow
 from storage.models import ClaimDirection, ClaimStatus
-from storage.repositories import answers_of, claims_of, evidence_counts
+from storage.repositories import claims_of
 
 __all__ = ["score_sitting", "show_summary"]
 
@@ -29,19 +29,18 @@ async def show_summary(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _show_summary)
 
 
-async def _show_summary(work: Work) -> None:
-    pressed = await check_press(work, writes=False)
+def _show_summary(work: Work) -> None:
+    pressed = check_press(work, writes=False)
     if pressed is None:
         return
     sitting = pressed[0]
-    claims = await claims_of(work.session, sitting.assessment.id)
-    result = await score_sitting(work, sitting, claims)
-    counts = await evidence_counts(work.session, sitting.assessment.id)
+    claims = claims_of(work.session, sitting.assessment.id)
+    result = score_sitting(work, sitting, claims)
     parts = render_summary(
         sitting.rubric,
         result,
         category=sitting.branch.category,
-        evidence_counts=counts,
+        evidence_counts=sitting.marks(work).evidence,
         claims=[claim for claim in claims if claim.reason is not None],
     )
     for part in parts:
@@ -52,7 +51,7 @@ async def _show_summary(work: Work) -> None:
     work.reply(SendPhoto(work.chat_id, draw))
 
 
-async def score_sitting(work: Work, sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
+def score_sitting(work: Work, sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
     """Scores the secretary's own answers and declared claims, before any review.
 
     A claim still waiting for its reason, or one the town rejected, does not count.
@@ -60,7 +59,7 @@ async def score_sitting(work: Work, sitting: Sitting, claims: list[ClaimRow]) ->
     item_ids = {item.id for item in sitting.items}
     answers = {
         item_id: answer
-        for item_id, answer in (await answers_of(work.session, sitting.assessment.id)).items()
+        for item_id, answer in sitting.marks(work).answers.items()
         if item_id in item_ids
     }
     counted = [

@@ -23,7 +23,7 @@ async def refuse_unknown_button(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _refuse)
 
 
-async def _refuse(work: Work) -> None:
+def _refuse(work: Work) -> None:
     query = work.update.callback_query
     logger.warning(
         "refused unknown button from %s: %r", work.telegram_id, query.data if query else None

@@ -10,7 +10,8 @@ keyboard, a locked assessment.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from handlers.callbacks import CallbackData, CallbackDataError, decode, make_marker
 from handlers.cards import CardView, Screen, item_number, render_card
@@ -18,15 +19,21 @@ from handlers.catalogue import text
 from handlers.uow import AnswerQuery, EditMessage, Work
 from scoring import Rubric, parse_rubric
 from scoring.model import Item
-from storage.models import Assessment, AssessmentState, Branch, Cycle, CycleState
+from storage.models import AnswerSource, AssessmentState, CycleState
 from storage.repositories.assessments import (
-    answers_of,
     get_or_create_assessment,
+    set_answer,
     set_card,
     set_position,
 )
-from storage.repositories.evidence import evidence_counts
-from storage.repositories.standing import cycle_rubric_text, secretary_standing
+from storage.repositories.marks import AssessmentMarks, assessment_marks
+from storage.repositories.standing import (
+    AssessmentView,
+    BranchView,
+    CycleView,
+    cycle_rubric_text,
+    secretary_standing,
+)
 
 __all__ = [
     "EDITABLE_STATES",
@@ -50,15 +57,18 @@ class Sitting:
     """A bound secretary's open assessment, as the database holds it in this transaction."""
 
     person_id: int
-    branch: Branch
-    cycle: Cycle
-    assessment: Assessment
+    branch: BranchView
+    cycle: CycleView
+    assessment: AssessmentView
     rubric: Rubric
     items: tuple[Item, ...]
     # Copies of the row's position, moved by `move_to` without dirtying the ORM object (the
     # repositories write the row with their own UPDATE statements).
     version: int = 0
     current_item_id: str | None = None
+    # The answers and evidence counts, read once per unit of work and kept up to date by
+    # `record_answer`; None until first needed.
+    _marks: AssessmentMarks | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.version = self.assessment.version
@@ -69,10 +79,10 @@ class Sitting:
         """The version marker buttons built now carry."""
         return make_marker(self.version, self.cycle.rubric_sha256)
 
-    async def move_to(self, work: Work, index: int) -> None:
+    def move_to(self, work: Work, index: int) -> None:
         """Makes the item at `index` the current one; the version moves on."""
         item_id = self.items[index].id
-        self.version = await set_position(work.session, self.assessment.id, item_id, work.now)
+        self.version = set_position(work.session, self.assessment.id, item_id, work.now)
         self.current_item_id = item_id
 
     @property
@@ -85,43 +95,68 @@ class Sitting:
         """The 0-based position of the current item among the category's items."""
         return item_number(self.items, self.current_item_id)
 
-    async def card_view(self, work: Work, index: int | None = None) -> CardView:
-        """Loads the answers and the evidence count the card shows (two small queries)."""
+    def marks(self, work: Work) -> AssessmentMarks:
+        """The secretary's answers and the evidence counts, read once (one query)."""
+        if self._marks is None:
+            self._marks = assessment_marks(work.session, self.assessment.id)
+        return self._marks
+
+    def forget_marks(self) -> None:
+        """Makes the next `marks` read again (after evidence was added)."""
+        self._marks = None
+
+    def record_answer(self, work: Work, item_id: str, level_key: str) -> bool:
+        """Stores the secretary's answer to an item unless it already is the current one.
+
+        A press repeating the current answer writes nothing. Returns whether it wrote.
+        """
+        marks = self.marks(work)
+        if marks.answers.get(item_id) == level_key:
+            return False
+        set_answer(
+            work.session,
+            self.assessment.id,
+            item_id,
+            level_key,
+            AnswerSource.SELF,
+            self.person_id,
+            work.now,
+        )
+        marks.answers[item_id] = level_key
+        return True
+
+    def card_view(self, work: Work, index: int | None = None) -> CardView:
+        """What the card shows: the answers and the current item's evidence count."""
         position = self.index if index is None else index
-        answers = await answers_of(work.session, self.assessment.id)
-        counts = await evidence_counts(work.session, self.assessment.id)
+        marks = self.marks(work)
         return CardView(
             assessment_id=self.assessment.id,
             marker=self.marker,
             items=self.items,
-            answers={key: value for key, value in answers.items() if isinstance(value, str)},
+            answers={key: value for key, value in marks.answers.items() if isinstance(value, str)},
             index=position,
-            evidence_count=counts.get(self.items[position].id, 0),
+            evidence_count=marks.evidence.get(self.items[position].id, 0),
         )
 
-    async def card(self, work: Work) -> Screen:
-        """Renders the current item card."""
-        return render_card(self.rubric, await self.card_view(work))
 
-
-async def rubric_for(work: Work, cycle: Cycle) -> Rubric:
+def rubric_for(work: Work, cycle: CycleView) -> Rubric:
     """Returns the cycle's pinned rubric, parsing its text only the first time per process."""
     rubric = work.state.rubrics.get(cycle.rubric_sha256)
     if rubric is None:
-        rubric_text = await cycle_rubric_text(work.session, cycle.id)
+        rubric_text = cycle_rubric_text(work.session, cycle.id)
         rubric = parse_rubric(rubric_text, source=f"cycle {cycle.id}")
         work.state.rubrics[cycle.rubric_sha256] = rubric
     return rubric
 
 
-async def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
+def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
     """Loads the user's assessment, or queues the plain refusal and returns None.
 
     Args:
         work: the update's unit of work.
         start: start the assessment when the cycle is open and it does not exist yet (/assess).
     """
-    standing = await secretary_standing(work.session, work.telegram_id)
+    standing = secretary_standing(work.session, work.telegram_id)
     if standing is None:
         work.say("common.not_bound")
         return None
@@ -133,10 +168,10 @@ async def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
         if not start or cycle.state != CycleState.OPEN:
             work.say("common.no_assessment")
             return None
-        assessment = await get_or_create_assessment(
-            work.session, standing.branch.id, cycle.id, work.now
+        assessment = AssessmentView.of(
+            get_or_create_assessment(work.session, standing.branch.id, cycle.id, work.now)
         )
-    rubric = await rubric_for(work, cycle)
+    rubric = rubric_for(work, cycle)
     try:
         items = rubric.items_for(standing.branch.category)
     except KeyError:
@@ -153,7 +188,7 @@ async def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
     return Sitting(standing.person_id, standing.branch, cycle, assessment, rubric, items)
 
 
-async def check_press(work: Work, *, writes: bool = True) -> tuple[Sitting, CallbackData] | None:
+def check_press(work: Work, *, writes: bool = True) -> tuple[Sitting, CallbackData] | None:
     """Decodes and checks a button press against the database; refuses what does not fit.
 
     Forged or malformed data, or another branch's assessment, gets the plain refusal; a
@@ -173,7 +208,7 @@ async def check_press(work: Work, *, writes: bool = True) -> tuple[Sitting, Call
         logger.warning("refused callback data from %s: %s", work.telegram_id, error)
         work.reply(AnswerQuery(text("common.refused"), alert=True))
         return None
-    sitting = await load_sitting(work)
+    sitting = load_sitting(work)
     if sitting is None:
         return None
     if data.assessment_id != sitting.assessment.id:
@@ -187,27 +222,28 @@ async def check_press(work: Work, *, writes: bool = True) -> tuple[Sitting, Call
         work.reply(AnswerQuery(text(key), alert=True))
         return None
     if data.marker != sitting.marker:
-        await show_stale(work, sitting)
+        show_stale(work, sitting)
         return None
     return sitting, data
 
 
-async def show_stale(work: Work, sitting: Sitting) -> None:
+def show_stale(work: Work, sitting: Sitting) -> None:
     """Says the button is stale and puts the current item on the pressed message."""
     work.reply(AnswerQuery(text("common.stale_button")))
-    await show_card_here(work, sitting)
+    show_card_here(work, sitting)
 
 
-async def show_card_here(work: Work, sitting: Sitting) -> None:
-    """Edits the pressed message into the current card."""
-    await show_here(work, sitting, await sitting.card(work))
+def show_card_here(work: Work, sitting: Sitting) -> None:
+    """Edits the pressed message into the current card, rendered after the commit."""
+    rubric, view = sitting.rubric, sitting.card_view(work)
+    show_here(work, sitting, lambda: render_card(rubric, view))
 
 
-async def show_here(work: Work, sitting: Sitting, screen: Screen) -> None:
+def show_here(work: Work, sitting: Sitting, screen: Screen | Callable[[], Screen]) -> None:
     """Edits the pressed message into `screen` and remembers that message as the card.
 
     The card is wherever the secretary last pressed, so evidence sent afterwards updates the
-    message they are looking at.
+    message they are looking at. `screen` may be a function, rendered after the commit.
     """
     message = work.update.effective_message
     if message is None:
@@ -218,4 +254,4 @@ async def show_here(work: Work, sitting: Sitting, screen: Screen) -> None:
         message.chat_id,
         message.message_id,
     ):
-        await set_card(work.session, assessment.id, message.chat_id, message.message_id)
+        set_card(work.session, assessment.id, message.chat_id, message.message_id)

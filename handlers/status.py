@@ -14,7 +14,7 @@ from handlers.context import Context
 from handlers.sitting import rubric_for
 from handlers.uow import Work, run_unit_of_work
 from storage.models import AssessmentState, Town
-from storage.repositories import answers_of, claims_of, evidence_counts
+from storage.repositories import assessment_marks, claims_of
 from storage.repositories.standing import secretary_standing
 
 __all__ = ["show_status"]
@@ -25,8 +25,8 @@ async def show_status(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _show_status)
 
 
-async def _show_status(work: Work) -> None:
-    standing = await secretary_standing(work.session, work.telegram_id)
+def _show_status(work: Work) -> None:
+    standing = secretary_standing(work.session, work.telegram_id)
     if standing is None:
         work.say("common.not_bound")
         return
@@ -34,24 +34,24 @@ async def _show_status(work: Work) -> None:
     if cycle is None:
         work.say("common.no_assessment")
         return
-    rubric = await rubric_for(work, cycle)
+    rubric = rubric_for(work, cycle)
     items = rubric.items_for(standing.branch.category)
     answered = evidence = claims = 0
     state = AssessmentState.IN_PROGRESS
     declared = ""
     if assessment is not None:
         item_ids = {item.id for item in items}
-        answers = await answers_of(work.session, assessment.id)
-        answered = sum(1 for item_id in answers if item_id in item_ids)
-        evidence = sum((await evidence_counts(work.session, assessment.id)).values())
-        claims = len(await claims_of(work.session, assessment.id))
+        marks = assessment_marks(work.session, assessment.id)
+        answered = sum(1 for item_id in marks.answers if item_id in item_ids)
+        evidence = sum(marks.evidence.values())
+        claims = len(claims_of(work.session, assessment.id))
         state = AssessmentState(assessment.state)
         if assessment.declared_stars is not None:
             declared = text("status.declared", label=rubric.level(assessment.declared_stars).label)
     work.say(
         "status.status",
         branch=standing.branch.name,
-        town=await _town_name(work, standing.branch.town_id),
+        town=_town_name(work, standing.branch.town_id),
         year=cycle.year,
         deadline=cycle.deadline_at.astimezone(work.state.timezone).strftime(
             text("status.deadline_format")
@@ -77,7 +77,7 @@ def _days_left(work: Work, deadline: datetime) -> str:
     return text("status.days_left", days=days)
 
 
-async def _town_name(work: Work, town_id: int) -> str:
+def _town_name(work: Work, town_id: int) -> str:
     """The name of the branch's town."""
-    town = await work.session.get_one(Town, town_id)
+    town = work.session.get_one(Town, town_id)
     return town.name

@@ -16,6 +16,7 @@ from handlers.catalogue import text
 from handlers.context import Context
 from handlers.sitting import Sitting, check_press, show_here
 from handlers.uow import AnswerQuery, Work, run_unit_of_work
+from storage.models import Assessment
 from storage.repositories import InvalidTransition, submit_assessment
 
 __all__ = ["ask_declared_level", "confirm_submission", "submit"]
@@ -26,12 +27,12 @@ async def ask_declared_level(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _ask_declared_level)
 
 
-async def _ask_declared_level(work: Work) -> None:
-    pressed = await check_press(work)
+def _ask_declared_level(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting = pressed[0]
-    view = await sitting.card_view(work)
+    view = sitting.card_view(work)
     ident, marker = sitting.assessment.id, sitting.marker
     unanswered = len(sitting.items) - view.answered
     body = text(
@@ -47,7 +48,7 @@ async def _ask_declared_level(work: Work) -> None:
         for level in sitting.rubric.levels
     ]
     rows.append(back_row(view))
-    await show_here(work, sitting, Screen(body, InlineKeyboardMarkup(rows)))
+    show_here(work, sitting, Screen(body, InlineKeyboardMarkup(rows)))
 
 
 def _declared_level(work: Work, sitting: Sitting, stars: str) -> str | None:
@@ -65,8 +66,8 @@ async def confirm_submission(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _confirm_submission)
 
 
-async def _confirm_submission(work: Work) -> None:
-    pressed = await check_press(work)
+def _confirm_submission(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -80,7 +81,7 @@ async def _confirm_submission(work: Work) -> None:
             [button(text("submit.back_button"), Kind.SUBMIT, ident, marker)],
         ]
     )
-    await show_here(work, sitting, Screen(text("submit.confirm", label=label), keyboard))
+    show_here(work, sitting, Screen(text("submit.confirm", label=label), keyboard))
 
 
 async def submit(update: Update, context: Context) -> None:
@@ -88,8 +89,8 @@ async def submit(update: Update, context: Context) -> None:
     await run_unit_of_work(update, context, _submit)
 
 
-async def _submit(work: Work) -> None:
-    pressed = await check_press(work)
+def _submit(work: Work) -> None:
+    pressed = check_press(work)
     if pressed is None:
         return
     sitting, data = pressed
@@ -97,10 +98,10 @@ async def _submit(work: Work) -> None:
     if label is None:
         return
     try:
-        await submit_assessment(
-            work.session, sitting.assessment, int(data.arg(0)), sitting.person_id, work.now
-        )
+        # The one press that needs the ORM row: submission audits the state it changes.
+        assessment = work.session.get_one(Assessment, sitting.assessment.id)
+        submit_assessment(work.session, assessment, int(data.arg(0)), sitting.person_id, work.now)
     except InvalidTransition:
         work.reply(AnswerQuery(text("common.locked"), alert=True))
         return
-    await show_here(work, sitting, Screen(text("submit.submitted", label=label)))
+    show_here(work, sitting, Screen(text("submit.submitted", label=label)))

@@ -3,6 +3,10 @@
     begin → mark the update processed (a re-delivered update stops here) → the flow's action
     (load who the user is, validate, write, decide the replies) → commit → send the replies
 
+The database part is one synchronous function run by `Database.run` (on SQLite: one hop to the
+database's thread; see `storage.database`), so flow actions are plain functions of a `Work`
+whose `session` is a synchronous ORM session. Sending happens back on the event loop.
+
 Nothing is sent before the commit, so a reply never claims something the database does not
 hold; if the commit fails the user is told it was not saved. Every callback query is answered
 exactly once, whatever happened.
@@ -11,7 +15,6 @@ exactly once, whatever happened.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
 
@@ -52,11 +55,20 @@ class AnswerQuery:
 
 @dataclass(frozen=True)
 class EditMessage:
-    """Edits a message in place (the item card)."""
+    """Edits a message in place (the item card).
+
+    `screen` may be a function that renders it: the card is then drawn after the commit, on the
+    event loop, from data read in the transaction, which keeps the database's thread (the queue
+    every update waits in) for database work.
+    """
 
     chat_id: int
     message_id: int
-    screen: Screen
+    screen: Screen | Callable[[], Screen]
+
+    def rendered(self) -> Screen:
+        """The screen, rendering it now if it was given as a function."""
+        return self.screen if isinstance(self.screen, Screen) else self.screen()
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,7 @@ class Work:
         replies: what to send once the transaction has committed, in order.
     """
 
-    session: AsyncSession
+    session: Session
     state: BotState
     update: Update
     now: datetime
@@ -130,7 +142,7 @@ class Work:
             self.reply(SendMessage(self.chat_id, Screen(text(key, **params))))
 
 
-Action = Callable[[Work], Awaitable[None]]
+Action = Callable[[Work], None]
 
 
 async def run_unit_of_work(update: Update, context: Context, action: Action) -> None:
@@ -138,25 +150,29 @@ async def run_unit_of_work(update: Update, context: Context, action: Action) -> 
 
     Args:
         update: the incoming update.
-        context: the callback context (its `bot_data` holds the session factory and clock).
-        action: the flow's work; it queues replies on the `Work` it receives.
+        context: the callback context (its `bot_data` holds the database and the clock).
+        action: the flow's work, a synchronous function (it runs where the database runs); it
+            queues replies on the `Work` it receives.
     """
     state = context.bot_data
-    queue = state.write_lock or contextlib.nullcontext()
+    now = state.now()
+
+    def unit(session: Session) -> list[Reply]:
+        work = Work(session, state, update, now)
+        if not mark_update_processed(session, update.update_id, now):
+            # Telegram re-delivered an update we already committed: change nothing.
+            logger.info("update %s already processed", update.update_id)
+            return []
+        action(work)
+        return work.replies
+
     try:
-        async with queue, state.session_factory().begin() as session:
-            work = Work(session, state, update, state.now())
-            if not await mark_update_processed(session, update.update_id, work.now):
-                # Telegram re-delivered an update we already committed: change nothing.
-                logger.info("update %s already processed", update.update_id)
-                work.replies.clear()
-            else:
-                await action(work)
+        replies = await state.require_database().run(unit)
     except SQLAlchemyError:
         logger.exception("update %s not saved", update.update_id)
         await _send_replies(update, context, [_not_saved(update)])
         return
-    await _send_replies(update, context, work.replies)
+    await _send_replies(update, context, replies)
 
 
 def _not_saved(update: Update) -> Reply:
@@ -176,12 +192,13 @@ async def _send_replies(update: Update, context: Context, replies: list[Reply]) 
         await _tolerant(query.answer(toast.text, show_alert=toast.alert if toast.text else None))
     for reply in replies:
         if isinstance(reply, EditMessage):
+            screen = reply.rendered()
             await _tolerant(
                 context.bot.edit_message_text(
-                    reply.screen.text,
+                    screen.text,
                     chat_id=reply.chat_id,
                     message_id=reply.message_id,
-                    reply_markup=reply.screen.keyboard,
+                    reply_markup=screen.keyboard,
                 )
             )
         elif isinstance(reply, SendMessage):

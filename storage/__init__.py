@@ -1,20 +1,15 @@
-"""Persistence: SQLAlchemy models, engines, Alembic migrations and repositories.
+"""Persistence: SQLAlchemy models, the database, Alembic migrations and repositories.
 
-Repositories take an `AsyncSession` and never commit: the caller owns the transaction
-(`async with sessions.begin() as session: ...`).
+Repositories are synchronous functions taking a `Session` and never commit: the caller owns the
+transaction, one unit of work run by `Database.run` (see `storage.database`).
 """
 
-from storage.engine import (
-    create_engine,
-    create_sessionmaker,
-    default_database_url,
-    open_database,
-    upgrade_database,
-)
+from storage.database import Database, create_database, open_database, upgrade_database
+from storage.engine import default_database_url
 
 __all__ = [
-    "create_engine",
-    "create_sessionmaker",
+    "Database",
+    "create_database",
     "default_database_url",
     "open_database",
     "upgrade_database",

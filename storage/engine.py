@@ -1,4 +1,8 @@
-"""Engines, sessions and migrations for SQLite (the default) and PostgreSQL."""
+"""Engines and migrations for SQLite (the default) and PostgreSQL.
+
+`storage.database.Database` is what the rest of the code uses; this module builds the engines
+it runs on and knows how to migrate a live connection.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,34 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 __all__ = [
     "DATABASE_URL_ENV",
+    "SQLITE_BUSY_TIMEOUT_MS",
     "alembic_config",
-    "create_engine",
-    "create_sessionmaker",
+    "create_postgres_engine",
+    "create_sqlite_engine",
     "default_database_url",
-    "open_database",
-    "upgrade_database",
+    "is_sqlite",
+    "migrate",
 ]
 
 DATABASE_URL_ENV = "PINGXING_DATABASE_URL"
 DEFAULT_SQLITE_FILE = "pingxing.sqlite3"
-# Long enough that 50 concurrent writers queue rather than fail with "database is locked".
+# Long enough that writers of other processes on the same file queue rather than fail with
+# "database is locked" (this process's writers already queue on one thread).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "foreign_keys=ON",
+    "synchronous=NORMAL",
+)
 
 
 def default_database_url() -> str:
@@ -39,53 +47,50 @@ def default_database_url() -> str:
     return os.environ.get(DATABASE_URL_ENV) or f"sqlite+aiosqlite:///./{DEFAULT_SQLITE_FILE}"
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """Sets the pragmas and makes every transaction take the write lock up front.
+def is_sqlite(url: str | URL) -> bool:
+    """Says whether the URL names a SQLite database (whatever its driver)."""
+    return make_url(url).get_backend_name() == "sqlite"
 
-    pysqlite's own transaction handling starts transactions lazily (a read then a write can fail
-    with "database is locked" instead of waiting), so it is switched off and SQLAlchemy's
-    `begin` event emits `BEGIN IMMEDIATE` itself, as SQLAlchemy's SQLite documentation shows.
+
+def create_sqlite_engine(url: str | URL, **options: Any) -> Engine:
+    """Creates a synchronous pysqlite engine on the file `url` names, configured for pingxing.
+
+    `sqlite+aiosqlite://` URLs (the documented form) name the same file: only the driver
+    changes. Every connection gets WAL, the busy timeout, foreign keys and `synchronous=NORMAL`,
+    and every transaction takes the write lock up front with `BEGIN IMMEDIATE`: pysqlite's own
+    transaction handling starts transactions lazily (a read then a write can fail with
+    "database is locked" instead of waiting), so it is switched off and SQLAlchemy's `begin`
+    event emits the BEGIN itself, as SQLAlchemy's SQLite documentation shows.
+
+    Args:
+        url: an SQLAlchemy SQLite URL.
+        **options: passed on to `sqlalchemy.create_engine`.
     """
+    engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"), **options)
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in (
-            "journal_mode=WAL",
-            f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-            "foreign_keys=ON",
-            "synchronous=NORMAL",
-        ):
+        for pragma in _SQLITE_PRAGMAS:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    return engine
 
-def create_engine(url: str, **options: Any) -> AsyncEngine:
-    """Creates an async engine configured for its database.
+
+def create_postgres_engine(url: str | URL, **options: Any) -> AsyncEngine:
+    """Creates the asyncpg engine; `pool_pre_ping` replaces connections the server dropped.
 
     Args:
-        url: an SQLAlchemy URL, `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`.
-        **options: passed on to `create_async_engine` (tests set `connect_args`, pools).
-
-    Returns:
-        The engine; SQLite files are created on first connection.
+        url: a `postgresql+asyncpg://` URL.
+        **options: passed on to `create_async_engine` (tests set `connect_args`).
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(parsed, **options)
-        _configure_sqlite(engine)
-        return engine
-    return create_async_engine(parsed, pool_pre_ping=True, **options)
-
-
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Creates the session factory; objects stay readable after commit (the reply needs them)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return create_async_engine(make_url(url), pool_pre_ping=True, **options)
 
 
 def alembic_config() -> Config:
@@ -98,45 +103,8 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade_on(connection: Connection, revision: str) -> None:
+def migrate(connection: Connection, revision: str = "head") -> None:
+    """Runs the Alembic migrations up to `revision` on a live connection (its transaction)."""
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
-
-
-async def upgrade_database(engine_or_url: AsyncEngine | str, revision: str = "head") -> None:
-    """Runs the Alembic migrations up to `revision` (head by default).
-
-    Args:
-        engine_or_url: an engine from `create_engine`, or a URL (an engine is made and disposed).
-        revision: the target revision.
-    """
-    if isinstance(engine_or_url, str):
-        engine = create_engine(engine_or_url)
-        try:
-            await upgrade_database(engine, revision)
-        finally:
-            await engine.dispose()
-        return
-    async with engine_or_url.begin() as connection:
-        await connection.run_sync(_upgrade_on, revision)
-
-
-async def open_database(
-    url: str | None = None,
-) -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
-    """Opens the database the bot runs on, migrating it to head first.
-
-    Args:
-        url: the database URL; `default_database_url()` when omitted.
-
-    Returns:
-        The engine (dispose it at shutdown) and its session factory.
-    """
-    engine = create_engine(url or default_database_url())
-    try:
-        await upgrade_database(engine)
-    except BaseException:
-        await engine.dispose()
-        raise
-    return engine, create_sessionmaker(engine)

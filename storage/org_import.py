@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.repositories.orgs import (
     BranchChange,
@@ -273,7 +273,7 @@ def check_org_rows(records: Iterable[dict[str, Any]]) -> tuple[list[OrgRow], lis
     return good, problems
 
 
-async def import_org_rows(session: AsyncSession, rows: Iterable[OrgRow]) -> ImportReport:
+def import_org_rows(session: Session, rows: Iterable[OrgRow]) -> ImportReport:
     """Creates or updates the counties, towns and branches of checked rows.
 
     Re-importing the same rows changes nothing; a changed category, code or secretary's name
@@ -285,11 +285,11 @@ async def import_org_rows(session: AsyncSession, rows: Iterable[OrgRow]) -> Impo
     towns: dict[tuple[str, str], Any] = {}
     for row in rows:
         if row.county not in counties:
-            counties[row.county] = await get_or_create_county(session, row.county)
+            counties[row.county] = get_or_create_county(session, row.county)
         town_key = (row.county, row.town)
         if town_key not in towns:
-            towns[town_key] = await get_or_create_town(session, counties[row.county], row.town)
-        _, change = await upsert_branch(
+            towns[town_key] = get_or_create_town(session, counties[row.county], row.town)
+        _, change = upsert_branch(
             session, towns[town_key], row.branch, row.category, row.code, row.secretary
         )
         label = f"{row.county}/{row.town}/{row.branch}"

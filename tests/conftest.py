@@ -1,6 +1,6 @@
 """Database fixtures shared by every test package.
 
-`database` yields a migrated `(engine, sessions)` pair, once on SQLite and once on PostgreSQL.
+`database` yields a migrated `storage.database.Database`, once on SQLite and once on PostgreSQL.
 Migrations run once per test session (SQLite: into a template file each test copies; PostgreSQL:
 into a schema private to this pytest process, emptied before each test), so a test costs a file
 copy or one TRUNCATE, not a migration.
@@ -19,20 +19,13 @@ from typing import Any, NamedTuple
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
-from storage.engine import create_engine, create_sessionmaker, upgrade_database
+from storage.database import Database, create_database, upgrade_database
 from storage.models import Base
 
 POSTGRES_URL_ENV = "PINGXING_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
-
-
-class Database(NamedTuple):
-    """A migrated database: unpack it as `engine, sessions = database`."""
-
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
 
 
 class PostgresSchema(NamedTuple):
@@ -42,9 +35,9 @@ class PostgresSchema(NamedTuple):
     schema: str
 
 
-def postgres_engine(target: PostgresSchema) -> AsyncEngine:
-    """Creates an engine whose connections see only `target.schema`."""
-    return create_engine(
+def postgres_database(target: PostgresSchema) -> Database:
+    """Creates a database whose connections see only `target.schema`."""
+    return create_database(
         target.url, connect_args={"server_settings": {"search_path": target.schema}}
     )
 
@@ -60,20 +53,19 @@ def run_in_own_loop(awaitable_factory: Callable[[], Coroutine[Any, Any, None]]) 
 
 
 async def _run_admin_sql(url: str, statement: str) -> None:
-    engine = create_engine(url)
+    database = create_database(url)
     try:
-        async with engine.begin() as connection:
-            await connection.execute(text(statement))
+        await database.run(lambda session: session.execute(text(statement)))
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 async def _migrate_postgres(target: PostgresSchema) -> None:
-    engine = postgres_engine(target)
+    database = postgres_database(target)
     try:
-        await upgrade_database(engine)
+        await database.upgrade()
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -108,21 +100,20 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def _empty_tables(engine: AsyncEngine) -> None:
+def _empty_tables(session: Session) -> None:
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(params=BACKENDS)
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty database on each backend; PostgreSQL skips when no URL is given."""
     if request.param == "sqlite":
-        engine = create_engine(request.getfixturevalue("sqlite_url"))
+        database = create_database(request.getfixturevalue("sqlite_url"))
     else:
-        engine = postgres_engine(request.getfixturevalue("postgres_schema"))
-        await _empty_tables(engine)
+        database = postgres_database(request.getfixturevalue("postgres_schema"))
+        await database.run(_empty_tables)
     try:
-        yield Database(engine, create_sessionmaker(engine))
+        yield database
     finally:
-        await engine.dispose()
+        await database.dispose()

@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from telegram import Update
 
 from bot.app import build_application, prepare_application
@@ -36,7 +36,7 @@ from bot.offline.updates import FakeUser, UpdateFactory
 from bot.settings import Settings
 from handlers.catalogue import text
 from scoring import default_rubric_text
-from storage.engine import open_database
+from storage.database import Database, open_database
 from storage.models import ProcessedUpdate
 from storage.repositories import (
     create_invite,
@@ -204,47 +204,36 @@ class _Session:
         await self.deliver(self.updates.press(self.user, message, button.callback_data))
 
 
-async def _seed(sessions: async_sessionmaker[AsyncSession], now: datetime, zone: ZoneInfo) -> str:
+def _seed(session: Session, now: datetime, zone: ZoneInfo) -> str:
     """Creates the sample county, town, branches and cycle; returns a fresh invite code."""
-    async with sessions.begin() as session:
-        county = await get_or_create_county(session, text("demo.county"))
-        town = await get_or_create_town(session, county, text("demo.town"))
-        if await current_cycle(session, town.id) is None:
-            year = now.astimezone(zone).year
-            # The seed puts the rating at year end: the deadline is the last local day's end.
-            deadline = datetime(year, 12, 31, 23, 59, 59, tzinfo=zone)
-            await open_cycle(
-                session, town, year, deadline.astimezone(UTC), default_rubric_text(), now=now
-            )
-        branch_ids = {}
-        for category in _CATEGORIES:
-            branch, _ = await upsert_branch(
-                session, town, text(f"demo.branches.{category}"), category
-            )
-            branch_ids[category] = branch.id
-        return await create_invite(
-            session, branch_ids[_DEMO_CATEGORY], now + timedelta(days=7), now
-        )
+    county = get_or_create_county(session, text("demo.county"))
+    town = get_or_create_town(session, county, text("demo.town"))
+    if current_cycle(session, town.id) is None:
+        year = now.astimezone(zone).year
+        # The seed puts the rating at year end: the deadline is the last local day's end.
+        deadline = datetime(year, 12, 31, 23, 59, 59, tzinfo=zone)
+        open_cycle(session, town, year, deadline.astimezone(UTC), default_rubric_text(), now=now)
+    branch_ids = {}
+    for category in _CATEGORIES:
+        branch, _ = upsert_branch(session, town, text(f"demo.branches.{category}"), category)
+        branch_ids[category] = branch.id
+    return create_invite(session, branch_ids[_DEMO_CATEGORY], now + timedelta(days=7), now)
 
 
-async def _next_update_id(sessions: async_sessionmaker[AsyncSession]) -> int:
+def _next_update_id(session: Session) -> int:
     """The first update id after those a previous run handled (the bot ignores a repeated id)."""
-    async with sessions() as session:
-        last = await session.scalar(select(func.max(ProcessedUpdate.update_id)))
+    last = session.scalar(select(func.max(ProcessedUpdate.update_id)))
     return int(last or 0) + 1
 
 
-async def _introduce(
-    sessions: async_sessionmaker[AsyncSession], demo: _Session, now: datetime, zone: ZoneInfo
-) -> None:
+async def _introduce(database: Database, demo: _Session, now: datetime, zone: ZoneInfo) -> None:
     """Binds you through an invite on the first run; reopens your assessment on later runs."""
-    async with sessions() as session:
-        bound = await secretary_branch(session, demo.user.id)
+    bound = await database.run(lambda session: secretary_branch(session, demo.user.id))
     if bound is not None:
         demo.screen.say(text("demo.resumed", name=demo.user.first_name, branch=bound.name))
         await demo.handle("/assess", echo=True)
         return
-    code = await _seed(sessions, now, zone)
+    code = await database.run(lambda session: _seed(session, now, zone))
     demo.screen.say(
         text(
             "demo.seeded",
@@ -265,18 +254,19 @@ async def _run(database_path: str, input_stream: TextIO | None, output: TextIO) 
     screen = _Screen(output, path.with_name(f"{path.stem}-photos"))
     screen.say(text("demo.banner", database=path))
     url = f"sqlite+aiosqlite:///{path}"
-    engine, sessions = await open_database(url)
+    database = await open_database(url)
     api = FakeBotApi()
     settings = Settings(_env_file=None, database_url=url, bot_token=None)  # type: ignore[call-arg]
-    application = build_application(settings, request=api, database=(engine, sessions))
+    application = build_application(settings, request=api, database=database)
     try:
         await application.initialize()
         await prepare_application(application)
         state = application.bot_data
         user = FakeUser(DEMO_USER_ID, text("demo.secretary"))
-        updates = UpdateFactory(api, application.bot, await _next_update_id(sessions))
+        first_update_id = await database.run(_next_update_id)
+        updates = UpdateFactory(api, application.bot, first_update_id)
         demo = _Session(application, api, updates, user, screen)
-        await _introduce(sessions, demo, state.now(), state.timezone)
+        await _introduce(database, demo, state.now(), state.timezone)
         # A person at a terminal sees their own typing after the prompt; a piped script does
         # not, so its lines are echoed instead.
         interactive = input_stream is not None and _is_terminal(input_stream)
@@ -292,7 +282,7 @@ async def _run(database_path: str, input_stream: TextIO | None, output: TextIO) 
         screen.say(text("demo.bye"))
     finally:
         await application.shutdown()
-        await engine.dispose()
+        await database.dispose()
     return 0
 
 

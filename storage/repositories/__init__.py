@@ -1,6 +1,6 @@
-"""Repositories: async functions taking an `AsyncSession`; none of them commits.
+"""Repositories: synchronous functions taking a `Session`; none of them commits.
 
-The caller owns the transaction (`async with sessions.begin() as session:`), so a handler's
+The caller owns the transaction (one unit of work run by `Database.run`), so a handler's
 writes and the update id it records commit together or not at all.
 """
 
@@ -50,6 +50,7 @@ from storage.repositories.invites import (
     record_bind_attempt,
     redeem_invite,
 )
+from storage.repositories.marks import AssessmentMarks, assessment_marks
 from storage.repositories.orgs import (
     AmbiguousOrgName,
     BranchChange,
@@ -70,6 +71,9 @@ from storage.repositories.roles import (
     secretary_branch,
 )
 from storage.repositories.standing import (
+    AssessmentView,
+    BranchView,
+    CycleView,
     SecretaryStanding,
     cycle_rubric_text,
     secretary_standing,
@@ -81,9 +85,13 @@ __all__ = [
     "DEFAULT_REMINDER_DAYS",
     "SUBMITTABLE_STATES",
     "AmbiguousOrgName",
+    "AssessmentMarks",
+    "AssessmentView",
     "BranchChange",
     "BranchProgress",
+    "BranchView",
     "CycleExists",
+    "CycleView",
     "InvalidTransition",
     "RedeemOutcome",
     "RedeemResult",
@@ -91,6 +99,7 @@ __all__ = [
     "add_claim",
     "add_evidence",
     "answers_of",
+    "assessment_marks",
     "audit_trail",
     "branches_of_town",
     "claim_due_deliveries",

@@ -1,21 +1,34 @@
-"""The one place that knows `INSERT ... ON CONFLICT` is spelled per dialect."""
+"""The one place that knows `INSERT ... ON CONFLICT` is spelled per dialect.
+
+Statements on the answer path are built once, at import, for both dialects (`per_dialect`) and
+executed with parameters on the session's connection: building a statement and its cache key,
+and the session's per-statement bookkeeping, cost more than SQLite takes to run it. Those
+statements do not autoflush: an ORM object added in the same transaction is flushed before
+them only if the caller flushes (every repository that adds one flushes it itself).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-__all__ = ["dialect_name", "insert_for"]
+from storage.models import Base
+
+__all__ = ["dialect_name", "insert_for", "per_dialect", "table_of"]
+
+T = TypeVar("T")
 
 
-def dialect_name(session: AsyncSession) -> str:
+def dialect_name(session: Session) -> str:
     """Returns `sqlite` or `postgresql` for the session's database."""
     return session.get_bind().dialect.name
 
 
-def insert_for(session: AsyncSession, table: Any) -> Any:
+def insert_for(session: Session, table: Any) -> Any:
     """Returns the dialect's `insert(table)`, which has `on_conflict_do_nothing/update`.
 
     Both dialects' constructs share that API, so callers write the statement once.
@@ -23,3 +36,13 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     if dialect_name(session) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def per_dialect(build: Callable[[Callable[[Table], Any]], T]) -> dict[str, T]:
+    """Builds a statement once for each dialect, handing `build` that dialect's `insert`."""
+    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model (typed as a `Table`, which `__table__` is not)."""
+    return Base.metadata.tables[model.__tablename__]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Answer, AnswerSource, Assessment, AssessmentState
-from storage.repositories._dialect import insert_for
+from storage.repositories._dialect import dialect_name, insert_for, per_dialect, table_of
 from storage.repositories.audit import record_audit
 
 __all__ = [
@@ -30,6 +30,30 @@ __all__ = [
 SUBMITTABLE_STATES = frozenset({AssessmentState.IN_PROGRESS, AssessmentState.RETURNED})
 
 
+_ANSWER = table_of(Answer)
+_ASSESSMENT = table_of(Assessment)
+_ANSWER_VALUES = ("level_key", "score", "answered_by", "answered_at")
+# The answer path's writes, built once and run with parameters (see `_dialect`).
+_UPSERT_ANSWER = per_dialect(
+    lambda insert: (statement := insert(_ANSWER)).on_conflict_do_update(
+        index_elements=["assessment_id", "item_id", "source"],
+        set_={name: statement.excluded[name] for name in _ANSWER_VALUES},
+    )
+)
+_MOVE = (
+    update(_ASSESSMENT)
+    .where(_ASSESSMENT.c.id == bindparam("assessment_id"))
+    .values(current_item_id=bindparam("item_id"), version=_ASSESSMENT.c.version + 1)
+    .returning(_ASSESSMENT.c.version)
+)
+_MOVE_AT = _MOVE.values(updated_at=bindparam("now"))
+_SET_CARD = (
+    update(_ASSESSMENT)
+    .where(_ASSESSMENT.c.id == bindparam("assessment_id"))
+    .values(card_chat_id=bindparam("chat_id"), card_message_id=bindparam("message_id"))
+)
+
+
 class InvalidTransition(ValueError):
     """A state change the procedure does not allow from the assessment's current state."""
 
@@ -40,29 +64,27 @@ class InvalidTransition(ValueError):
         self.wanted = wanted
 
 
-async def get_assessment(
-    session: AsyncSession, branch_id: int, cycle_id: int
-) -> Assessment | None:
+def get_assessment(session: Session, branch_id: int, cycle_id: int) -> Assessment | None:
     """Returns the branch's assessment in the cycle, if started."""
-    return await session.scalar(
+    return session.scalar(
         select(Assessment).where(
             Assessment.branch_id == branch_id, Assessment.cycle_id == cycle_id
         )
     )
 
 
-async def get_or_create_assessment(
-    session: AsyncSession, branch_id: int, cycle_id: int, now: datetime
+def get_or_create_assessment(
+    session: Session, branch_id: int, cycle_id: int, now: datetime
 ) -> Assessment:
     """Returns the branch's assessment in the cycle, starting it (`in_progress`) when new.
 
     One query when it exists; otherwise an `INSERT ... ON CONFLICT DO NOTHING`, so two first
     presses at once start one assessment, not an integrity error.
     """
-    assessment = await get_assessment(session, branch_id, cycle_id)
+    assessment = get_assessment(session, branch_id, cycle_id)
     if assessment is not None:
         return assessment
-    await session.execute(
+    session.execute(
         insert_for(session, Assessment)
         .values(
             branch_id=branch_id,
@@ -74,15 +96,13 @@ async def get_or_create_assessment(
         )
         .on_conflict_do_nothing(index_elements=["branch_id", "cycle_id"])
     )
-    created = await get_assessment(session, branch_id, cycle_id)
+    created = get_assessment(session, branch_id, cycle_id)
     if created is None:  # pragma: no cover - the row exists after the insert
         raise LookupError(f"assessment of branch {branch_id} in cycle {cycle_id} vanished")
     return created
 
 
-async def get_assessment_for_update(
-    session: AsyncSession, assessment_id: int
-) -> Assessment | None:
+def get_assessment_for_update(session: Session, assessment_id: int) -> Assessment | None:
     """Returns the assessment with its row locked until the transaction ends.
 
     PostgreSQL takes a row lock (`FOR UPDATE`); SQLite already holds the database write lock
@@ -94,14 +114,14 @@ async def get_assessment_for_update(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return await session.scalar(query)
+    return session.scalar(query)
 
 
-async def answers_of(
-    session: AsyncSession, assessment_id: int, source: AnswerSource = AnswerSource.SELF
+def answers_of(
+    session: Session, assessment_id: int, source: AnswerSource = AnswerSource.SELF
 ) -> dict[str, str | Decimal]:
     """Returns `{item_id: level key or score}` of one source's current answers."""
-    rows = await session.execute(
+    rows = session.execute(
         select(Answer.item_id, Answer.level_key, Answer.score).where(
             Answer.assessment_id == assessment_id, Answer.source == source
         )
@@ -115,8 +135,8 @@ async def answers_of(
     return answers
 
 
-async def set_answer(
-    session: AsyncSession,
+def set_answer(
+    session: Session,
     assessment_id: int,
     item_id: str,
     answer: str | Decimal,
@@ -135,59 +155,48 @@ async def set_answer(
         level_key, score = None, answer
     else:
         raise TypeError(f"answer must be a level key or a Decimal, got {answer!r}")
-    values = {
-        "level_key": level_key,
-        "score": score,
-        "answered_by": person_id,
-        "answered_at": now,
-    }
-    statement = (
-        insert_for(session, Answer)
-        .values(assessment_id=assessment_id, item_id=item_id, source=source, **values)
-        .on_conflict_do_update(index_elements=["assessment_id", "item_id", "source"], set_=values)
+    session.connection().execute(
+        _UPSERT_ANSWER[dialect_name(session)],
+        {
+            "assessment_id": assessment_id,
+            "item_id": item_id,
+            "source": source,
+            "level_key": level_key,
+            "score": score,
+            "answered_by": person_id,
+            "answered_at": now,
+        },
     )
-    await session.execute(statement)
 
 
-async def set_position(
-    session: AsyncSession, assessment_id: int, item_id: str | None, now: datetime | None = None
+def set_position(
+    session: Session, assessment_id: int, item_id: str | None, now: datetime | None = None
 ) -> int:
     """Moves the secretary to `item_id` and bumps the version; returns the new version.
 
     The version lets a handler refuse a press on a card that no longer shows the current item.
     """
-    values: dict[str, object] = {
-        "current_item_id": item_id,
-        "version": Assessment.version + 1,
-    }
+    parameters: dict[str, object] = {"assessment_id": assessment_id, "item_id": item_id}
     if now is not None:
-        values["updated_at"] = now
-    version = await session.scalar(
-        update(Assessment)
-        .where(Assessment.id == assessment_id)
-        .values(values)
-        .returning(Assessment.version)
-        .execution_options(synchronize_session=False)
-    )
+        parameters["now"] = now
+    version = session.connection().execute(_MOVE if now is None else _MOVE_AT, parameters).scalar()
     if version is None:
         raise LookupError(f"no assessment {assessment_id}")
     return int(version)
 
 
-async def set_card(
-    session: AsyncSession, assessment_id: int, chat_id: int | None, message_id: int | None
+def set_card(
+    session: Session, assessment_id: int, chat_id: int | None, message_id: int | None
 ) -> None:
     """Remembers which message is the assessment's card, edited in place."""
-    await session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment_id)
-        .values(card_chat_id=chat_id, card_message_id=message_id)
-        .execution_options(synchronize_session=False)
+    session.connection().execute(
+        _SET_CARD,
+        {"assessment_id": assessment_id, "chat_id": chat_id, "message_id": message_id},
     )
 
 
-async def submit_assessment(
-    session: AsyncSession,
+def submit_assessment(
+    session: Session,
     assessment: Assessment,
     declared_stars: int,
     person_id: int | None,
@@ -201,7 +210,7 @@ async def submit_assessment(
     old = {"state": assessment.state, "declared_stars": assessment.declared_stars}
     # The state check is in the UPDATE itself, so a double press cannot submit twice, and the
     # version is bumped in SQL, where set_position's bumps are already counted.
-    changed = await session.execute(
+    changed = session.execute(
         update(Assessment)
         .where(Assessment.id == assessment.id, Assessment.state.in_(SUBMITTABLE_STATES))
         .values(
@@ -216,9 +225,7 @@ async def submit_assessment(
     )
     version = changed.scalar_one_or_none()
     if version is None:
-        current = await session.scalar(
-            select(Assessment.state).where(Assessment.id == assessment.id)
-        )
+        current = session.scalar(select(Assessment.state).where(Assessment.id == assessment.id))
         raise InvalidTransition(assessment.id, str(current), AssessmentState.SUBMITTED)
     for name, value in (
         ("state", AssessmentState.SUBMITTED.value),
@@ -228,7 +235,7 @@ async def submit_assessment(
         ("version", version),
     ):
         set_committed_value(assessment, name, value)
-    await record_audit(
+    record_audit(
         session,
         person_id,
         "assessment.submit",

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry
 
@@ -34,8 +34,8 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-async def record_audit(
-    session: AsyncSession,
+def record_audit(
+    session: Session,
     actor_id: int | None,
     action: str,
     entity_type: str,
@@ -65,11 +65,11 @@ async def record_audit(
     return entry
 
 
-async def audit_trail(
-    session: AsyncSession, entity_type: str, entity_id: int | None = None
+def audit_trail(
+    session: Session, entity_type: str, entity_id: int | None = None
 ) -> list[AuditEntry]:
     """Returns the entries about one entity (or a whole entity type), oldest first."""
     query = select(AuditEntry).where(AuditEntry.entity_type == entity_type)
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == entity_id)
-    return list((await session.scalars(query.order_by(AuditEntry.at, AuditEntry.id))).all())
+    return list(session.scalars(query.order_by(AuditEntry.at, AuditEntry.id)).all())

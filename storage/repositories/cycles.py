@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Cycle, CycleState, Town
 from storage.repositories.audit import record_audit
@@ -49,8 +49,8 @@ def rubric_sha256(rubric_text: str) -> str:
     return hashlib.sha256(rubric_text.encode("utf-8")).hexdigest()
 
 
-async def open_cycle(
-    session: AsyncSession,
+def open_cycle(
+    session: Session,
     town: Town,
     year: int,
     deadline_at: datetime,
@@ -67,7 +67,7 @@ async def open_cycle(
     """
     sha = rubric_sha256(rubric_text)
     _RUBRIC_CACHE[sha] = _parse(rubric_text, source=f"cycle {town.name} {year}")
-    if await find_cycle(session, town.id, year) is not None:
+    if find_cycle(session, town.id, year) is not None:
         raise CycleExists(town.name, year)
     opened_at = now if now is not None else datetime.now(UTC)
     cycle = Cycle(
@@ -81,8 +81,8 @@ async def open_cycle(
         created_at=opened_at,
     )
     session.add(cycle)
-    await session.flush()
-    await record_audit(
+    session.flush()
+    record_audit(
         session,
         actor_id,
         "cycle.open",
@@ -96,12 +96,12 @@ async def open_cycle(
     return cycle
 
 
-async def find_cycle(session: AsyncSession, town_id: int, year: int) -> Cycle | None:
+def find_cycle(session: Session, town_id: int, year: int) -> Cycle | None:
     """Returns the town's cycle for `year`, if any."""
-    return await session.scalar(select(Cycle).where(Cycle.town_id == town_id, Cycle.year == year))
+    return session.scalar(select(Cycle).where(Cycle.town_id == town_id, Cycle.year == year))
 
 
-async def current_cycle(session: AsyncSession, town_id: int) -> Cycle | None:
+def current_cycle(session: Session, town_id: int) -> Cycle | None:
     """Returns the town's newest open cycle, if any."""
     query = (
         select(Cycle)
@@ -109,15 +109,15 @@ async def current_cycle(session: AsyncSession, town_id: int) -> Cycle | None:
         .order_by(Cycle.year.desc())
         .limit(1)
     )
-    return await session.scalar(query)
+    return session.scalar(query)
 
 
-async def cycles_of(session: AsyncSession, town_id: int | None = None) -> list[Cycle]:
+def cycles_of(session: Session, town_id: int | None = None) -> list[Cycle]:
     """Returns cycles (of one town, or all), newest year first."""
     query = select(Cycle).order_by(Cycle.year.desc(), Cycle.town_id)
     if town_id is not None:
         query = query.where(Cycle.town_id == town_id)
-    return list((await session.scalars(query)).all())
+    return list(session.scalars(query).all())
 
 
 def cycle_rubric(cycle: Cycle) -> Rubric:

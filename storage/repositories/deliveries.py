@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Delivery, DeliveryKind, DeliveryState
 from storage.repositories._dialect import insert_for
@@ -26,8 +26,8 @@ __all__ = [
 ]
 
 
-async def owe_delivery(
-    session: AsyncSession,
+def owe_delivery(
+    session: Session,
     kind: DeliveryKind,
     recipient_telegram_id: int,
     due_key: str,
@@ -49,10 +49,10 @@ async def owe_delivery(
         .on_conflict_do_nothing(index_elements=["kind", "recipient_telegram_id", "due_key"])
         .returning(Delivery.id)
     )
-    return (await session.scalar(statement)) is not None
+    return session.scalar(statement) is not None
 
 
-async def claim_due_deliveries(session: AsyncSession, now: datetime, limit: int) -> list[Delivery]:
+def claim_due_deliveries(session: Session, now: datetime, limit: int) -> list[Delivery]:
     """Moves up to `limit` due pending deliveries to `sending` and returns them, oldest first.
 
     One statement. On PostgreSQL the inner SELECT skips rows another sender has locked
@@ -66,7 +66,7 @@ async def claim_due_deliveries(session: AsyncSession, now: datetime, limit: int)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    claimed = await session.scalars(
+    claimed = session.scalars(
         update(Delivery)
         .where(Delivery.id.in_(due))
         .values(state=DeliveryState.SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
@@ -76,24 +76,22 @@ async def claim_due_deliveries(session: AsyncSession, now: datetime, limit: int)
     return sorted(claimed.all(), key=lambda delivery: (delivery.due_at, delivery.id))
 
 
-async def mark_sent(session: AsyncSession, delivery_id: int, now: datetime) -> None:
+def mark_sent(session: Session, delivery_id: int, now: datetime) -> None:
     """Records that Telegram accepted the message."""
-    await _set_state(session, delivery_id, state=DeliveryState.SENT, sent_at=now)
+    _set_state(session, delivery_id, state=DeliveryState.SENT, sent_at=now)
 
 
-async def mark_failed(
-    session: AsyncSession,
+def mark_failed(
+    session: Session,
     delivery_id: int,
     error: str,
     retry_at: datetime | None = None,
 ) -> None:
     """Records a failed send: retried at `retry_at`, or given up when it is None."""
     if retry_at is None:
-        await _set_state(
-            session, delivery_id, state=DeliveryState.FAILED_PERMANENT, last_error=error
-        )
+        _set_state(session, delivery_id, state=DeliveryState.FAILED_PERMANENT, last_error=error)
     else:
-        await _set_state(
+        _set_state(
             session,
             delivery_id,
             state=DeliveryState.PENDING,
@@ -103,9 +101,9 @@ async def mark_failed(
         )
 
 
-async def expire_stale_sendings(session: AsyncSession, claimed_before: datetime) -> int:
+def expire_stale_sendings(session: Session, claimed_before: datetime) -> int:
     """Marks deliveries stuck in `sending` since before `claimed_before` as `unknown`."""
-    result = await session.execute(
+    result = session.execute(
         update(Delivery)
         .where(Delivery.state == DeliveryState.SENDING, Delivery.claimed_at < claimed_before)
         .values(state=DeliveryState.UNKNOWN)
@@ -115,8 +113,8 @@ async def expire_stale_sendings(session: AsyncSession, claimed_before: datetime)
     return len(result.all())
 
 
-async def _set_state(session: AsyncSession, delivery_id: int, **values: Any) -> None:
-    result = await session.execute(
+def _set_state(session: Session, delivery_id: int, **values: Any) -> None:
+    result = session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(**values)

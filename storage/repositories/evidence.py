@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Claim, ClaimDirection, ClaimStatus, Evidence, EvidenceKind
 from storage.repositories._dialect import insert_for
@@ -20,8 +20,8 @@ def note_unique_id(text: str) -> str:
     return "note:" + hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:40]
 
 
-async def add_evidence(
-    session: AsyncSession,
+def add_evidence(
+    session: Session,
     assessment_id: int,
     item_id: str,
     kind: EvidenceKind,
@@ -58,12 +58,12 @@ async def add_evidence(
         .on_conflict_do_nothing(index_elements=["assessment_id", "item_id", "file_unique_id"])
         .returning(Evidence.id)
     )
-    return (await session.scalar(statement)) is not None
+    return session.scalar(statement) is not None
 
 
-async def evidence_counts(session: AsyncSession, assessment_id: int) -> dict[str, int]:
+def evidence_counts(session: Session, assessment_id: int) -> dict[str, int]:
     """Returns `{item_id: number of pieces of evidence}` for the items that have any."""
-    rows = await session.execute(
+    rows = session.execute(
         select(Evidence.item_id, func.count())
         .where(Evidence.assessment_id == assessment_id)
         .group_by(Evidence.item_id)
@@ -71,8 +71,8 @@ async def evidence_counts(session: AsyncSession, assessment_id: int) -> dict[str
     return {item_id: int(count) for item_id, count in rows}
 
 
-async def add_claim(
-    session: AsyncSession,
+def add_claim(
+    session: Session,
     assessment_id: int,
     direction: ClaimDirection,
     kind: str,
@@ -93,15 +93,15 @@ async def add_claim(
         created_at=now,
     )
     session.add(claim)
-    await session.flush()
+    session.flush()
     return claim
 
 
-async def claims_of(
-    session: AsyncSession, assessment_id: int, direction: ClaimDirection | None = None
+def claims_of(
+    session: Session, assessment_id: int, direction: ClaimDirection | None = None
 ) -> list[Claim]:
     """Returns the assessment's claims (of one direction, or both) in the order declared."""
     query = select(Claim).where(Claim.assessment_id == assessment_id)
     if direction is not None:
         query = query.where(Claim.direction == direction)
-    return list((await session.scalars(query.order_by(Claim.created_at, Claim.id))).all())
+    return list(session.scalars(query.order_by(Claim.created_at, Claim.id)).all())

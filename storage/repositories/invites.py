@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import BindAttempt, Branch, Invite, Person, Role
 from storage.repositories.audit import record_audit
@@ -63,9 +63,7 @@ def hash_invite_code(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
-async def create_invite(
-    session: AsyncSession, branch_id: int, expires_at: datetime, now: datetime
-) -> str:
+def create_invite(session: Session, branch_id: int, expires_at: datetime, now: datetime) -> str:
     """Stores a fresh invite for the branch and returns its plain code (shown once)."""
     code = secrets.token_urlsafe(CODE_BYTES)
     session.add(
@@ -76,13 +74,11 @@ async def create_invite(
             created_at=now,
         )
     )
-    await session.flush()
+    session.flush()
     return code
 
 
-async def redeem_invite(
-    session: AsyncSession, code: str, person: Person, now: datetime
-) -> RedeemOutcome:
+def redeem_invite(session: Session, code: str, person: Person, now: datetime) -> RedeemOutcome:
     """Binds `person` to the invite's branch as its secretary, exactly once.
 
     The claim is one conditional `UPDATE ... RETURNING`: of two people redeeming the same code at
@@ -92,7 +88,7 @@ async def redeem_invite(
     if not CODE_PATTERN.fullmatch(code):
         return RedeemOutcome(RedeemResult.REFUSED, reason="malformed")
     code_hash = hash_invite_code(code)
-    claimed = await session.execute(
+    claimed = session.execute(
         update(Invite)
         .where(
             Invite.code_hash == code_hash,
@@ -105,11 +101,11 @@ async def redeem_invite(
     )
     row = claimed.one_or_none()
     if row is None:
-        return await _explain_refusal(session, code_hash, person)
+        return _explain_refusal(session, code_hash, person)
     invite_id, branch_id = row
-    branch = await session.get_one(Branch, branch_id)
-    await grant_role(session, person, Role.SECRETARY, branch.id, now)
-    await record_audit(
+    branch = session.get_one(Branch, branch_id)
+    grant_role(session, person, Role.SECRETARY, branch.id, now)
+    record_audit(
         session,
         person.id,
         "invite.redeem",
@@ -123,30 +119,28 @@ async def redeem_invite(
     return RedeemOutcome(RedeemResult.BOUND, branch)
 
 
-async def _explain_refusal(session: AsyncSession, code_hash: str, person: Person) -> RedeemOutcome:
+def _explain_refusal(session: Session, code_hash: str, person: Person) -> RedeemOutcome:
     """Tells a repeated press by the same person (already yours) from a real refusal."""
-    invite = await session.scalar(select(Invite).where(Invite.code_hash == code_hash))
+    invite = session.scalar(select(Invite).where(Invite.code_hash == code_hash))
     if invite is None:
         return RedeemOutcome(RedeemResult.REFUSED, reason="unknown")
     if invite.redeemed_by == person.id:
-        branch = await session.get_one(Branch, invite.branch_id)
+        branch = session.get_one(Branch, invite.branch_id)
         return RedeemOutcome(RedeemResult.ALREADY_YOURS, branch)
     reason = "used" if invite.redeemed_by is not None else "expired"
     return RedeemOutcome(RedeemResult.REFUSED, reason=reason)
 
 
-async def record_bind_attempt(
-    session: AsyncSession, telegram_id: int, ok: bool, now: datetime
-) -> None:
+def record_bind_attempt(session: Session, telegram_id: int, ok: bool, now: datetime) -> None:
     """Records one try at redeeming a code."""
     session.add(BindAttempt(telegram_id=telegram_id, at=now, ok=ok))
 
 
-async def recent_failed_attempts(session: AsyncSession, telegram_id: int, since: datetime) -> int:
+def recent_failed_attempts(session: Session, telegram_id: int, since: datetime) -> int:
     """Counts this user's failed tries since `since`."""
     query = select(func.count()).where(
         BindAttempt.telegram_id == telegram_id,
         BindAttempt.ok.is_(False),
         BindAttempt.at >= since,
     )
-    return int(await session.scalar(query) or 0)
+    return int(session.scalar(query) or 0)

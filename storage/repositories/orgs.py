@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Branch, County, Town
 
@@ -40,28 +40,28 @@ class BranchChange(StrEnum):
     UNCHANGED = "unchanged"
 
 
-async def get_or_create_county(session: AsyncSession, name: str) -> County:
+def get_or_create_county(session: Session, name: str) -> County:
     """Returns the county called `name`, adding it when new."""
-    county = await session.scalar(select(County).where(County.name == name))
+    county = session.scalar(select(County).where(County.name == name))
     if county is None:
         county = County(name=name)
         session.add(county)
-        await session.flush()
+        session.flush()
     return county
 
 
-async def get_or_create_town(session: AsyncSession, county: County, name: str) -> Town:
+def get_or_create_town(session: Session, county: County, name: str) -> Town:
     """Returns `county`'s town called `name`, adding it when new."""
-    town = await session.scalar(select(Town).where(Town.county_id == county.id, Town.name == name))
+    town = session.scalar(select(Town).where(Town.county_id == county.id, Town.name == name))
     if town is None:
         town = Town(county_id=county.id, name=name, county=county)
         session.add(town)
-        await session.flush()
+        session.flush()
     return town
 
 
-async def upsert_branch(
-    session: AsyncSession,
+def upsert_branch(
+    session: Session,
     town: Town,
     name: str,
     category: str,
@@ -73,9 +73,7 @@ async def upsert_branch(
     Returns:
         The branch and whether it was created, updated or already as given.
     """
-    branch = await session.scalar(
-        select(Branch).where(Branch.town_id == town.id, Branch.name == name)
-    )
+    branch = session.scalar(select(Branch).where(Branch.town_id == town.id, Branch.name == name))
     if branch is None:
         branch = Branch(
             town_id=town.id,
@@ -85,22 +83,22 @@ async def upsert_branch(
             secretary_name=secretary_name,
         )
         session.add(branch)
-        await session.flush()
+        session.flush()
         return branch, BranchChange.CREATED
     wanted = (category, code, secretary_name)
     if (branch.category, branch.code, branch.secretary_name) == wanted:
         return branch, BranchChange.UNCHANGED
     branch.category, branch.code, branch.secretary_name = wanted
-    await session.flush()
+    session.flush()
     return branch, BranchChange.UPDATED
 
 
-async def find_county(session: AsyncSession, name: str) -> County | None:
+def find_county(session: Session, name: str) -> County | None:
     """Returns the county called `name`, if any."""
-    return await session.scalar(select(County).where(County.name == name.strip()))
+    return session.scalar(select(County).where(County.name == name.strip()))
 
 
-async def find_town(session: AsyncSession, name: str) -> Town | None:
+def find_town(session: Session, name: str) -> Town | None:
     """Returns the town called `name` (or `county/town` when two counties share a name).
 
     Raises:
@@ -112,23 +110,23 @@ async def find_town(session: AsyncSession, name: str) -> Town | None:
         query = query.join(County, Town.county_id == County.id).where(
             County.name == county_name.strip()
         )
-    towns = (await session.scalars(query)).unique().all()
+    towns = session.scalars(query).unique().all()
     if len(towns) > 1:
         raise AmbiguousOrgName(name, [f"{town.county.name}/{town.name}" for town in towns])
     return towns[0] if towns else None
 
 
-async def find_branch(session: AsyncSession, town_name: str, branch_name: str) -> Branch | None:
+def find_branch(session: Session, town_name: str, branch_name: str) -> Branch | None:
     """Returns the branch `branch_name` of the town `town_name` (see `find_town`)."""
-    town = await find_town(session, town_name)
+    town = find_town(session, town_name)
     if town is None:
         return None
-    return await session.scalar(
+    return session.scalar(
         select(Branch).where(Branch.town_id == town.id, Branch.name == branch_name.strip())
     )
 
 
-async def branches_of_town(session: AsyncSession, town_id: int) -> list[Branch]:
+def branches_of_town(session: Session, town_id: int) -> list[Branch]:
     """Returns the town's branches in a stable order (code, then name)."""
     query = select(Branch).where(Branch.town_id == town_id).order_by(Branch.code, Branch.name)
-    return list((await session.scalars(query)).all())
+    return list(session.scalars(query).all())

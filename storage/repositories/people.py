@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Person
 from storage.repositories._dialect import insert_for
@@ -11,13 +11,13 @@ from storage.repositories._dialect import insert_for
 __all__ = ["find_person", "get_or_create_person"]
 
 
-async def find_person(session: AsyncSession, telegram_id: int) -> Person | None:
+def find_person(session: Session, telegram_id: int) -> Person | None:
     """Returns the person with this Telegram user id, if known."""
-    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    return session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
 
-async def get_or_create_person(
-    session: AsyncSession, telegram_id: int, display_name: str | None = None
+def get_or_create_person(
+    session: Session, telegram_id: int, display_name: str | None = None
 ) -> Person:
     """Returns the person, adding them when new and refreshing a changed display name.
 
@@ -29,14 +29,14 @@ async def get_or_create_person(
     )
     if display_name is None:
         statement = statement.on_conflict_do_nothing(index_elements=["telegram_id"])
-        person: Person | None = await session.scalar(statement.returning(Person))
+        person: Person | None = session.scalar(statement.returning(Person))
         if person is None:
-            person = await find_person(session, telegram_id)
+            person = find_person(session, telegram_id)
     else:
         statement = statement.on_conflict_do_update(
             index_elements=["telegram_id"], set_={"display_name": display_name}
         )
-        person = await session.scalar(
+        person = session.scalar(
             statement.returning(Person), execution_options={"populate_existing": True}
         )
     if person is None:  # pragma: no cover - the row exists after either statement

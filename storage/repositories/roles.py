@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Branch, Person, Role, RoleGrant
 from storage.repositories.audit import record_audit
@@ -13,8 +13,8 @@ from storage.repositories.audit import record_audit
 __all__ = ["grant_role", "has_role", "list_roles", "revoke_role", "secretary_branch"]
 
 
-async def grant_role(
-    session: AsyncSession,
+def grant_role(
+    session: Session,
     person: Person,
     role: Role,
     org_id: int,
@@ -26,7 +26,7 @@ async def grant_role(
     The grant is audited. A secretary serves one branch: binding to another branch revokes
     the old secretary grant, since `secretary_branch` must have one answer.
     """
-    active = await session.scalars(
+    active = session.scalars(
         select(RoleGrant).where(
             RoleGrant.person_id == person.id,
             RoleGrant.role == role,
@@ -37,7 +37,7 @@ async def grant_role(
         if grant.org_id == org_id:
             return grant
         if role is Role.SECRETARY:
-            await revoke_role(session, person, role, grant.org_id, now, revoked_by=granted_by)
+            revoke_role(session, person, role, grant.org_id, now, revoked_by=granted_by)
     grant = RoleGrant(
         person_id=person.id,
         person=person,
@@ -47,8 +47,8 @@ async def grant_role(
         granted_at=now,
     )
     session.add(grant)
-    await session.flush()
-    await record_audit(
+    session.flush()
+    record_audit(
         session,
         granted_by,
         "role.grant",
@@ -62,8 +62,8 @@ async def grant_role(
     return grant
 
 
-async def revoke_role(
-    session: AsyncSession,
+def revoke_role(
+    session: Session,
     person: Person,
     role: Role,
     org_id: int,
@@ -72,7 +72,7 @@ async def revoke_role(
     reason: str | None = None,
 ) -> int:
     """Revokes the person's active grants of `role` over `org_id`; returns how many."""
-    revoked = await session.scalars(
+    revoked = session.scalars(
         update(RoleGrant)
         .where(
             RoleGrant.person_id == person.id,
@@ -85,7 +85,7 @@ async def revoke_role(
     )
     grant_ids = revoked.all()
     for grant_id in grant_ids:
-        await record_audit(
+        record_audit(
             session,
             revoked_by,
             "role.revoke",
@@ -99,8 +99,8 @@ async def revoke_role(
     return len(grant_ids)
 
 
-async def list_roles(
-    session: AsyncSession,
+def list_roles(
+    session: Session,
     role: Role | None = None,
     org_id: int | None = None,
     include_revoked: bool = False,
@@ -114,10 +114,10 @@ async def list_roles(
     if not include_revoked:
         query = query.where(RoleGrant.revoked_at.is_(None))
     query = query.order_by(RoleGrant.role, RoleGrant.org_id, RoleGrant.granted_at, RoleGrant.id)
-    return list((await session.scalars(query)).unique().all())
+    return list(session.scalars(query).unique().all())
 
 
-async def secretary_branch(session: AsyncSession, telegram_id: int) -> Branch | None:
+def secretary_branch(session: Session, telegram_id: int) -> Branch | None:
     """Returns the branch this Telegram user is the active secretary of, in one query."""
     query = (
         select(Branch)
@@ -131,10 +131,10 @@ async def secretary_branch(session: AsyncSession, telegram_id: int) -> Branch | 
         .order_by(RoleGrant.granted_at.desc())
         .limit(1)
     )
-    return await session.scalar(query)
+    return session.scalar(query)
 
 
-async def has_role(session: AsyncSession, telegram_id: int, role: Role, org_id: int) -> bool:
+def has_role(session: Session, telegram_id: int, role: Role, org_id: int) -> bool:
     """Says whether the Telegram user holds an active `role` over `org_id`, in one query."""
     query = select(
         exists().where(
@@ -145,4 +145,4 @@ async def has_role(session: AsyncSession, telegram_id: int, role: Role, org_id: 
             RoleGrant.revoked_at.is_(None),
         )
     )
-    return bool(await session.scalar(query))
+    return bool(session.scalar(query))

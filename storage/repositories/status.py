@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Answer, AnswerSource, Assessment, Branch, Role, RoleGrant
 from storage.repositories.orgs import branches_of_town
@@ -24,31 +24,27 @@ class BranchProgress:
     answers: dict[str, str | Decimal] = field(default_factory=dict)
 
 
-async def town_progress(
-    session: AsyncSession, town_id: int, cycle_id: int | None
-) -> list[BranchProgress]:
+def town_progress(session: Session, town_id: int, cycle_id: int | None) -> list[BranchProgress]:
     """Returns every branch of the town with its progress in the cycle, in four queries.
 
     Args:
         cycle_id: the cycle to report on; None reports binding only.
     """
-    branches = await branches_of_town(session, town_id)
+    branches = branches_of_town(session, town_id)
     branch_ids = [branch.id for branch in branches]
     bound_ids = set(
-        (
-            await session.scalars(
-                select(RoleGrant.org_id).where(
-                    RoleGrant.role == Role.SECRETARY,
-                    RoleGrant.revoked_at.is_(None),
-                    RoleGrant.org_id.in_(branch_ids),
-                )
+        session.scalars(
+            select(RoleGrant.org_id).where(
+                RoleGrant.role == Role.SECRETARY,
+                RoleGrant.revoked_at.is_(None),
+                RoleGrant.org_id.in_(branch_ids),
             )
         ).all()
     )
     states: dict[int, str] = {}
     answers: dict[int, dict[str, str | Decimal]] = {}
     if cycle_id is not None:
-        rows = await session.execute(
+        rows = session.execute(
             select(Assessment.id, Assessment.branch_id, Assessment.state).where(
                 Assessment.cycle_id == cycle_id
             )
@@ -57,7 +53,7 @@ async def town_progress(
         for assessment_id, branch_id, state in rows:
             states[branch_id] = state
             branch_of_assessment[assessment_id] = branch_id
-        answer_rows = await session.execute(
+        answer_rows = session.execute(
             select(Answer.assessment_id, Answer.item_id, Answer.level_key, Answer.score)
             .join(Assessment, Assessment.id == Answer.assessment_id)
             .where(Assessment.cycle_id == cycle_id, Answer.source == AnswerSource.SELF)

@@ -5,32 +5,42 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import ProcessedUpdate
-from storage.repositories._dialect import insert_for
+from storage.repositories._dialect import dialect_name, per_dialect, table_of
 
 __all__ = ["mark_update_processed", "prune_processed_updates"]
 
+_PROCESSED = table_of(ProcessedUpdate)
+# Every update starts with this statement: built once, run with parameters.
+_MARK = per_dialect(
+    lambda insert: (
+        insert(_PROCESSED)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(_PROCESSED.c.update_id)
+    )
+)
 
-async def mark_update_processed(session: AsyncSession, update_id: int, now: datetime) -> bool:
+
+def mark_update_processed(session: Session, update_id: int, now: datetime) -> bool:
     """Records the update id; True the first time, False when it was already handled.
 
     Call it in the same transaction as the handler's write: if the write rolls back, so does the
     mark, and Telegram's retry is handled afresh.
     """
-    statement = (
-        insert_for(session, ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(ProcessedUpdate.update_id)
+    statement = _MARK[dialect_name(session)]
+    row = (
+        session.connection()
+        .execute(statement, {"update_id": update_id, "processed_at": now})
+        .first()
     )
-    return (await session.scalar(statement)) is not None
+    return row is not None
 
 
-async def prune_processed_updates(session: AsyncSession, before: datetime) -> int:
+def prune_processed_updates(session: Session, before: datetime) -> int:
     """Forgets ids handled before `before` (Telegram stops retrying within a day)."""
-    result = await session.execute(
+    result = session.execute(
         delete(ProcessedUpdate)
         .where(ProcessedUpdate.processed_at < before)
         .returning(ProcessedUpdate.update_id)

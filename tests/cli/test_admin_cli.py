@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from storage import repositories as repo
-from storage.engine import open_database
+from storage.database import open_database
 from storage.models import AnswerSource, Branch, Cycle, Invite, Role
 
 SAMPLE = Path(__file__).parents[2] / "samples" / "org.csv"
@@ -39,18 +39,17 @@ def query(url: str, work):  # type: ignore[no-untyped-def]
     """Runs `work(session)` against the database and returns its result."""
 
     async def run():  # type: ignore[no-untyped-def]
-        engine, sessions = await open_database(url)
+        database = await open_database(url)
         try:
-            async with sessions.begin() as session:
-                return await work(session)
+            return await database.run(work)
         finally:
-            await engine.dispose()
+            await database.dispose()
 
     return asyncio.run(run())
 
 
-async def _count_branches(session) -> int:  # type: ignore[no-untyped-def]
-    return int(await session.scalar(select(func.count()).select_from(Branch)))
+def _count_branches(session) -> int:  # type: ignore[no-untyped-def]
+    return int(session.scalar(select(func.count()).select_from(Branch)))
 
 
 def test_importing_the_sample_twice_creates_then_changes_nothing(cli) -> None:
@@ -102,8 +101,8 @@ def test_invites_for_a_whole_town_are_json_with_links_and_stored_hashed(
     result = cli("invite", "create", "--town", "温店镇", "--all", "--expires", "7", "--json")
     invites = json.loads(result.stdout)
 
-    async def stored(session):  # type: ignore[no-untyped-def]
-        return set((await session.scalars(select(Invite.code_hash))).all())
+    def stored(session):  # type: ignore[no-untyped-def]
+        return set(session.scalars(select(Invite.code_hash)).all())
 
     assert result.exit_code == 0
     assert len(invites) == 7
@@ -117,9 +116,9 @@ def test_one_branch_invite_binds_its_secretary(cli, sqlite_url) -> None:
     result = cli("invite", "create", "--town", "温店镇", "--branch", "西村党支部", "--json")
     (invite,) = json.loads(result.stdout)
 
-    async def redeem(session):  # type: ignore[no-untyped-def]
-        person = await repo.get_or_create_person(session, 4242)
-        outcome = await repo.redeem_invite(session, invite["code"], person, datetime.now(UTC))
+    def redeem(session):  # type: ignore[no-untyped-def]
+        person = repo.get_or_create_person(session, 4242)
+        outcome = repo.redeem_invite(session, invite["code"], person, datetime.now(UTC))
         return outcome.result, outcome.branch.name
 
     assert (invite["branch"], invite["link"]) == ("西村党支部", None)
@@ -181,9 +180,9 @@ def test_roles_are_granted_listed_and_revoked(cli, sqlite_url) -> None:
     listed = json.loads(cli("role", "list", "--json").stdout)
     revoked = cli("role", "revoke", "--telegram-id", "555", "--role", "town", "--org", "温店镇")
 
-    async def town_reviewer(session):  # type: ignore[no-untyped-def]
-        town = await repo.find_town(session, "温店镇")
-        return await repo.has_role(session, 555, Role.TOWN, town.id)
+    def town_reviewer(session):  # type: ignore[no-untyped-def]
+        town = repo.find_town(session, "温店镇")
+        return repo.has_role(session, 555, Role.TOWN, town.id)
 
     assert [result.exit_code for result in granted] == [0, 0, 0]
     assert sorted((g["telegram_id"], g["role"], g["org"]) for g in listed) == [
@@ -201,8 +200,8 @@ def test_a_cycle_ends_at_the_end_of_the_day_in_beijing_and_opens_once(cli, sqlit
     listed = cli("cycle", "list")
     shown = cli("cycle", "show", "--town", "温店镇", "--year", "2026")
 
-    async def deadline(session):  # type: ignore[no-untyped-def]
-        return await session.scalar(select(Cycle.deadline_at))
+    def deadline(session):  # type: ignore[no-untyped-def]
+        return session.scalar(select(Cycle.deadline_at))
 
     assert (opened.exit_code, again.exit_code) == (0, 2)
     assert query(sqlite_url, deadline) == datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)
@@ -260,15 +259,13 @@ def test_status_reports_binding_progress_and_the_provisional_basic_score(cli, sq
     cli("cycle", "open", "--town", "温店镇", "--year", "2026", "--deadline", "2026-12-31")
     first, second = default_rubric().items_for("rural")[:2]
 
-    async def answer(session):  # type: ignore[no-untyped-def]
-        branch = await repo.find_branch(session, "温店镇", "东村党支部")
-        cycle = await repo.current_cycle(session, branch.town_id)
+    def answer(session):  # type: ignore[no-untyped-def]
+        branch = repo.find_branch(session, "温店镇", "东村党支部")
+        cycle = repo.current_cycle(session, branch.town_id)
         now = datetime.now(UTC)
-        assessment = await repo.get_or_create_assessment(session, branch.id, cycle.id, now)
+        assessment = repo.get_or_create_assessment(session, branch.id, cycle.id, now)
         for item_id, level in [(first.id, "full"), (second.id, "partial"), ("gone.item", "full")]:
-            await repo.set_answer(
-                session, assessment.id, item_id, level, AnswerSource.SELF, None, now
-            )
+            repo.set_answer(session, assessment.id, item_id, level, AnswerSource.SELF, None, now)
 
     query(sqlite_url, answer)
     result = cli("status", "--town", "温店镇", "--json")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.ext import Application
 
@@ -22,6 +22,7 @@ from bot.app import build_application
 from bot.offline import ChatMessage, FakeBotApi, FakeUser, UpdateFactory
 from bot.settings import Settings
 from scoring import default_rubric_text
+from storage.database import Database
 from storage.repositories import (
     create_invite,
     get_or_create_county,
@@ -45,24 +46,25 @@ class Seed:
     codes: dict[str, str] = field(default_factory=dict)
 
 
-async def seed_county(sessions: async_sessionmaker[AsyncSession]) -> Seed:
-    """Creates 示范县/城关镇 with three branches, an open 2026 cycle and one invite each."""
-    async with sessions.begin() as session:
-        county = await get_or_create_county(session, "示范县")
-        town = await get_or_create_town(session, county, "城关镇")
-        cycle = await open_cycle(session, town, 2026, DEADLINE, default_rubric_text(), now=NOW)
-        seed = Seed(town.id, cycle.id)
-        for name, category in (
-            ("东村党支部", "rural"),
-            ("西村党支部", "rural"),
-            ("镇机关党支部", "institution"),
-        ):
-            branch, _ = await upsert_branch(session, town, name, category)
-            seed.branches[name] = branch.id
-            seed.codes[name] = await create_invite(
-                session, branch.id, NOW + timedelta(days=30), NOW
-            )
+def _seed_county(session: Session) -> Seed:
+    county = get_or_create_county(session, "示范县")
+    town = get_or_create_town(session, county, "城关镇")
+    cycle = open_cycle(session, town, 2026, DEADLINE, default_rubric_text(), now=NOW)
+    seed = Seed(town.id, cycle.id)
+    for name, category in (
+        ("东村党支部", "rural"),
+        ("西村党支部", "rural"),
+        ("镇机关党支部", "institution"),
+    ):
+        branch, _ = upsert_branch(session, town, name, category)
+        seed.branches[name] = branch.id
+        seed.codes[name] = create_invite(session, branch.id, NOW + timedelta(days=30), NOW)
     return seed
+
+
+async def seed_county(database: Database) -> Seed:
+    """Creates 示范县/城关镇 with three branches, an open 2026 cycle and one invite each."""
+    return await database.run(_seed_county)
 
 
 def offline_settings(database_url: str = "sqlite+aiosqlite:///unused.sqlite3") -> Settings:
@@ -77,7 +79,7 @@ class Harness:
     app: Application[Any, Any, Any, Any, Any, Any]
     api: FakeBotApi
     updates: UpdateFactory
-    sessions: async_sessionmaker[AsyncSession]
+    database: Database
     seed: Seed
     now: datetime = NOW
 
@@ -127,23 +129,20 @@ class Harness:
         await self.send(user, f"/start {self.seed.codes[branch]}")
 
 
-async def start_harness(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], seed: Seed, api: FakeBotApi
-) -> Harness:
+async def start_harness(database: Database, seed: Seed, api: FakeBotApi) -> Harness:
     """Builds and initialises an Application on the given database and fake."""
-    app = build_application(offline_settings(), request=api, database=(engine, sessions))
+    app = build_application(offline_settings(), request=api, database=database)
     await app.initialize()
-    harness = Harness(app, api, UpdateFactory(api, app.bot), sessions, seed)
+    harness = Harness(app, api, UpdateFactory(api, app.bot), database, seed)
     app.bot_data.now = lambda: harness.now
     return harness
 
 
 @pytest.fixture
-async def bot(database: Any) -> AsyncIterator[Harness]:
+async def bot(database: Database) -> AsyncIterator[Harness]:
     """The seeded database and a running Application; violations fail the test at the end."""
-    engine, sessions = database
-    seed = await seed_county(sessions)
-    harness = await start_harness(engine, sessions, seed, FakeBotApi())
+    seed = await seed_county(database)
+    harness = await start_harness(database, seed, FakeBotApi())
     try:
         yield harness
         harness.api.assert_no_violations()
@@ -157,7 +156,7 @@ def secretary() -> FakeUser:
     return FakeUser(1001, "张书记")
 
 
-async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, list[tuple[Any, ...]]]:
+async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row that a press could change (all but the processed update ids), sorted."""
     from sqlalchemy import select
 
@@ -177,8 +176,9 @@ async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, list
         "invite": select(Invite.id, Invite.redeemed_by),
         "role_grant": select(RoleGrant.person_id, RoleGrant.org_id, RoleGrant.revoked_at),
     }
-    async with sessions() as session:
-        return {
-            name: sorted(tuple(row) for row in (await session.execute(query)).all())
+    return await database.run(
+        lambda session: {
+            name: sorted(tuple(row) for row in session.execute(query).all())
             for name, query in tables.items()
         }
+    )

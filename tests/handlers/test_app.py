@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
-import handlers.assessment
+import handlers.sitting
 from bot.app import COMMANDS, build_application, prepare_application
 from bot.cli import app as cli
 from bot.offline import FakeBotApi, FakeUser
@@ -30,7 +30,7 @@ async def test_prepare_opens_the_database_and_sets_chinese_commands(sqlite_url: 
 
     assert [command["command"] for command in sent] == list(COMMANDS)
     assert sent[1]["description"] == text("commands.assess")
-    assert app.bot_data.engine is None
+    assert app.bot_data.database is None
     api.assert_no_violations()
 
 
@@ -90,15 +90,15 @@ async def test_a_failed_commit_tells_the_user_it_was_not_saved(
 ) -> None:
     await bot.bind(secretary)
     await bot.send(secretary, "/assess")
-    before = await snapshot(bot.sessions)
+    before = await snapshot(bot.database)
 
-    async def broken_write(*_args: object, **_kwargs: object) -> None:
+    def broken_write(*_args: object, **_kwargs: object) -> None:
         raise OperationalError("UPDATE answer", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(handlers.assessment, "set_answer", broken_write)
+    monkeypatch.setattr(handlers.sitting, "set_answer", broken_write)
     await bot.press(secretary, "完全做到")
 
-    assert await snapshot(bot.sessions) == before
+    assert await snapshot(bot.database) == before
     assert bot.answers()[-1].get("text") == text("common.not_saved")
 
 
@@ -112,10 +112,10 @@ async def test_an_unexpected_error_is_logged_without_the_token_and_told_plainly(
     await bot.send(secretary, "/assess")
     token = bot.app.bot.token
 
-    async def crash(*_args: object, **_kwargs: object) -> None:
+    def crash(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"boom with {token}")
 
-    monkeypatch.setattr(handlers.assessment, "set_answer", crash)
+    monkeypatch.setattr(handlers.sitting, "set_answer", crash)
     with caplog.at_level(logging.ERROR, logger="handlers.errors"):
         await bot.press(secretary, "完全做到")
 

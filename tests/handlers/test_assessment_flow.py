@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.offline import FakeBotApi, FakeUser
 from handlers.catalogue import text
-from storage.engine import create_engine, create_sessionmaker
+from storage.database import create_database
 from storage.models import Answer, Assessment, AssessmentState
 from tests.handlers.conftest import Harness, seed_county, snapshot, start_harness
 
@@ -24,8 +24,10 @@ def card_number(harness: Harness, user: FakeUser) -> int:
 
 
 async def answers_count(harness: Harness) -> int:
-    async with harness.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(Answer)) or 0)
+    count = await harness.database.run(
+        lambda session: session.scalar(select(func.count()).select_from(Answer))
+    )
+    return int(count or 0)
 
 
 async def start_assessing(harness: Harness, user: FakeUser) -> None:
@@ -45,8 +47,7 @@ async def test_whole_assessment_from_invite_to_submit(bot: Harness, secretary: F
     await bot.press(secretary, "五星级", card)
     await bot.press(secretary, "确认申报", card)
 
-    async with bot.sessions() as session:
-        assessment = await session.scalar(select(Assessment))
+    assessment = await bot.database.run(lambda session: session.scalar(select(Assessment)))
     assert assessment is not None
     assert (assessment.state, assessment.declared_stars) == (AssessmentState.SUBMITTED, 5)
     assert await answers_count(bot) == TOTAL_ITEMS
@@ -57,10 +58,9 @@ async def test_whole_assessment_from_invite_to_submit(bot: Harness, secretary: F
 async def test_restart_in_the_middle_continues_at_the_same_item(
     sqlite_url: str, secretary: FakeUser
 ) -> None:
-    engine = create_engine(sqlite_url)
-    sessions = create_sessionmaker(engine)
-    seed = await seed_county(sessions)
-    first = await start_harness(engine, sessions, seed, FakeBotApi())
+    database = create_database(sqlite_url)
+    seed = await seed_county(database)
+    first = await start_harness(database, seed, FakeBotApi())
     await start_assessing(first, secretary)
     for level in (
         "完全做到",
@@ -72,23 +72,22 @@ async def test_restart_in_the_middle_continues_at_the_same_item(
         "完全做到",
     ):
         await first.press(secretary, level)
-    before = await snapshot(sessions)
+    before = await snapshot(database)
     # The old process dies without shutting anything down; a new one opens the same file.
-    engine_after = create_engine(sqlite_url)
+    database_after = create_database(sqlite_url)
     try:
-        sessions_after = create_sessionmaker(engine_after)
-        second = await start_harness(engine_after, sessions_after, seed, FakeBotApi())
+        second = await start_harness(database_after, seed, FakeBotApi())
         second.updates._next_update_id = 10_000
         await second.send(secretary, "/assess")
-        after = await snapshot(sessions_after)
+        after = await snapshot(database_after)
 
         assert card_number(second, secretary) == 8
         assert after == before
         assert "已答 7/38 项" in (second.last(secretary).text or "")
         await second.app.shutdown()
     finally:
-        await engine_after.dispose()
-        await engine.dispose()
+        await database_after.dispose()
+        await database.dispose()
 
 
 async def test_the_same_update_delivered_twice_records_one_answer(
@@ -96,10 +95,10 @@ async def test_the_same_update_delivered_twice_records_one_answer(
 ) -> None:
     await start_assessing(bot, secretary)
     press = await bot.press(secretary, "完全做到")
-    before = await snapshot(bot.sessions)
+    before = await snapshot(bot.database)
     await bot.deliver(bot.updates.re_deliver(press))
 
-    assert await snapshot(bot.sessions) == before
+    assert await snapshot(bot.database) == before
     assert await answers_count(bot) == 1
 
 
@@ -113,8 +112,9 @@ async def test_a_double_tap_on_two_levels_leaves_one_answer(
     await bot.deliver(full)
     await bot.deliver(none)
 
-    async with bot.sessions() as session:
-        levels = (await session.scalars(select(Answer.level_key))).all()
+    levels = await bot.database.run(
+        lambda session: session.scalars(select(Answer.level_key)).all()
+    )
     assert levels == ["full"]
     assert bot.answers()[-1].get("text") == text("common.stale_button")
     assert card_number(bot, secretary) == 2

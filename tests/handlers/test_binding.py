@@ -19,14 +19,17 @@ INTRUDER = FakeUser(1066, "王某")
 
 
 async def secretaries(bot: Harness) -> int:
-    async with bot.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(RoleGrant)) or 0)
+    count = await bot.database.run(
+        lambda session: session.scalar(select(func.count()).select_from(RoleGrant))
+    )
+    return int(count or 0)
 
 
 async def expired_code(bot: Harness) -> str:
-    async with bot.sessions.begin() as session:
-        branch_id = bot.seed.branches["东村党支部"]
-        return await create_invite(session, branch_id, NOW - timedelta(days=1), NOW)
+    branch_id = bot.seed.branches["东村党支部"]
+    return await bot.database.run(
+        lambda session: create_invite(session, branch_id, NOW - timedelta(days=1), NOW)
+    )
 
 
 @pytest.mark.parametrize("kind", ["unknown", "expired", "used"])

@@ -19,11 +19,10 @@ async def assessing(bot: Harness, user: FakeUser) -> None:
 
 
 async def evidence_rows(bot: Harness) -> list[tuple[str, str, str]]:
-    async with bot.sessions() as session:
-        rows = await session.execute(
-            select(Evidence.item_id, Evidence.kind, Evidence.file_unique_id).order_by(Evidence.id)
-        )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+    query = select(Evidence.item_id, Evidence.kind, Evidence.file_unique_id).order_by(Evidence.id)
+    return await bot.database.run(
+        lambda session: [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+    )
 
 
 async def test_the_same_file_twice_is_kept_once(bot: Harness, secretary: FakeUser) -> None:
@@ -76,8 +75,7 @@ async def test_a_bonus_is_declared_with_points_and_a_reason(
     await bot.press(secretary, "5 分")
     await bot.send(secretary, "2026年获县级先进基层党组织表彰")
 
-    async with bot.sessions() as session:
-        claims = (await session.scalars(select(Claim))).all()
+    claims = await bot.database.run(lambda session: session.scalars(select(Claim)).all())
     assert [(c.direction, c.kind, c.points_claimed, c.reason) for c in claims] == [
         ("bonus", "commendation", Decimal(5), "2026年获县级先进基层党组织表彰")
     ]
@@ -91,12 +89,12 @@ async def test_a_deduction_waiting_for_its_reason_can_be_cancelled(
     await bot.press(secretary, "➕➖ 加分/减分")
     label = next(b.text for b in bot.card(secretary).buttons if b.text.startswith("减分："))
     await bot.press(secretary, label)
-    async with bot.sessions() as session:
-        waiting = (await session.scalars(select(Claim.points_claimed))).all()
+    waiting = await bot.database.run(
+        lambda session: session.scalars(select(Claim.points_claimed)).all()
+    )
     await bot.send(secretary, "/cancel")
 
-    async with bot.sessions() as session:
-        left = (await session.scalars(select(Claim))).all()
+    left = await bot.database.run(lambda session: session.scalars(select(Claim)).all())
     assert waiting == [Decimal(20)]
     assert left == []
     assert bot.last(secretary).text == text("claims.cancelled")

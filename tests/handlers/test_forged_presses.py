@@ -53,10 +53,10 @@ async def test_forged_button_data_changes_nothing_and_is_refused(
     bot: Harness, secretary: FakeUser, forge: object, why: str
 ) -> None:
     ident, marker = await assessing(bot, secretary)
-    before = await snapshot(bot.sessions)
+    before = await snapshot(bot.database)
     await bot.press_data(secretary, forge(ident, marker))  # type: ignore[operator]
 
-    assert await snapshot(bot.sessions) == before, why
+    assert await snapshot(bot.database) == before, why
     assert last_toast(bot) == text("common.refused"), why
 
 
@@ -65,31 +65,32 @@ async def test_another_branchs_assessment_cannot_be_answered(
 ) -> None:
     await assessing(bot, secretary)
     other_ident, other_marker = await assessing(bot, OTHER, "西村党支部")
-    before = await snapshot(bot.sessions)
+    before = await snapshot(bot.database)
     await bot.press_data(secretary, f"a:{other_ident}:{other_marker}:1:full")
 
-    assert await snapshot(bot.sessions) == before
+    assert await snapshot(bot.database) == before
     assert last_toast(bot) == text("common.refused")
 
 
 async def test_an_unbound_user_is_told_to_bind(bot: Harness, secretary: FakeUser) -> None:
     ident, marker = await assessing(bot, secretary)
     stranger = FakeUser(1999, "路人")
-    before = await snapshot(bot.sessions)
+    before = await snapshot(bot.database)
     await bot.press_data(stranger, f"a:{ident}:{marker}:1:full", bot.card(secretary))
 
-    assert await snapshot(bot.sessions) == before
+    assert await snapshot(bot.database) == before
     assert last_toast(bot) == text("common.not_bound")
 
 
 async def test_a_closed_cycle_refuses_answers(bot: Harness, secretary: FakeUser) -> None:
     await assessing(bot, secretary)
-    async with bot.sessions.begin() as session:
-        await session.execute(update(Cycle).values(state=CycleState.CLOSED))
-    before = await snapshot(bot.sessions)
+    await bot.database.run(
+        lambda session: session.execute(update(Cycle).values(state=CycleState.CLOSED))
+    )
+    before = await snapshot(bot.database)
     await bot.press(secretary, "完全做到")
 
-    assert await snapshot(bot.sessions) == before
+    assert await snapshot(bot.database) == before
     assert last_toast(bot) == text("common.cycle_closed")
 
 
@@ -100,13 +101,13 @@ async def test_a_submitted_assessment_refuses_changes(bot: Harness, secretary: F
     await bot.press(secretary, "📮 申报")
     await bot.press(secretary, "三星级")
     await bot.press(secretary, "确认申报")
-    before = await snapshot(bot.sessions)
+    before = await snapshot(bot.database)
     await bot.press_data(secretary, answer_data, card)
     await bot.send(secretary, "补充一条说明")
     refused_note = bot.last(secretary).text
     await bot.send(secretary, "/assess")
 
-    assert await snapshot(bot.sessions) == before
+    assert await snapshot(bot.database) == before
     assert last_toast(bot) == text("common.locked")
     assert refused_note == text("common.locked")
     assert bot.last(secretary).text == text("common.locked")

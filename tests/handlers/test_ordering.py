@@ -73,6 +73,7 @@ async def test_concurrent_notes_of_one_user_are_stored_in_the_order_sent(
         *(processor.process_update(u, bot.app.process_update(u)) for u in updates)
     )
 
-    async with bot.sessions() as session:
-        stored = (await session.scalars(select(Evidence.caption).order_by(Evidence.id))).all()
+    stored = await bot.database.run(
+        lambda session: session.scalars(select(Evidence.caption).order_by(Evidence.id)).all()
+    )
     assert stored == notes

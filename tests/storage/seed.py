@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.models import Assessment, AssessmentState, Branch, Cycle, CycleState, Town
@@ -12,24 +12,20 @@ from storage.models import Assessment, AssessmentState, Branch, Cycle, CycleStat
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
-async def seed_town(session: AsyncSession, county: str = "城关县", town: str = "温店镇") -> Town:
+def seed_town(session: Session, county: str = "城关县", town: str = "温店镇") -> Town:
     """Adds a county and a town."""
-    return await repo.get_or_create_town(
-        session, await repo.get_or_create_county(session, county), town
-    )
+    return repo.get_or_create_town(session, repo.get_or_create_county(session, county), town)
 
 
-async def seed_branch(
-    session: AsyncSession, name: str = "东村党支部", category: str = "rural"
-) -> Branch:
+def seed_branch(session: Session, name: str = "东村党支部", category: str = "rural") -> Branch:
     """Adds a branch in the default town."""
-    branch, _ = await repo.upsert_branch(session, await seed_town(session), name, category)
+    branch, _ = repo.upsert_branch(session, seed_town(session), name, category)
     return branch
 
 
-async def seed_assessment(session: AsyncSession, branch_name: str = "东村党支部") -> Assessment:
+def seed_assessment(session: Session, branch_name: str = "东村党支部") -> Assessment:
     """Adds a branch, a 2026 cycle pinned to a placeholder rubric, and an assessment."""
-    branch = await seed_branch(session, branch_name)
+    branch = seed_branch(session, branch_name)
     cycle = Cycle(
         town_id=branch.town_id,
         year=2026,
@@ -41,7 +37,7 @@ async def seed_assessment(session: AsyncSession, branch_name: str = "东村党�
         created_at=NOW,
     )
     session.add(cycle)
-    await session.flush()
-    assessment = await repo.get_or_create_assessment(session, branch.id, cycle.id, NOW)
+    session.flush()
+    assessment = repo.get_or_create_assessment(session, branch.id, cycle.id, NOW)
     assert assessment.state == AssessmentState.IN_PROGRESS
     return assessment

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.org_import import (
@@ -145,14 +147,26 @@ def test_categories_are_recognised_by_key_label_or_short_form(given, expected) -
 
 async def test_importing_again_changes_nothing_and_a_changed_row_updates(database) -> None:
     changed = OrgRow(3, "城关县", "温店镇", "镇机关党支部", "institution", "钱新", "WD101")
-    async with database.sessions.begin() as session:
-        first = await import_org_rows(session, EXPECTED)
-    async with database.sessions.begin() as session:
-        again = await import_org_rows(session, EXPECTED)
-    async with database.sessions.begin() as session:
-        update = await import_org_rows(session, [EXPECTED[0], changed])
-        town = await repo.find_town(session, "温店镇")
-        branches = await repo.branches_of_town(session, town.id)
+
+    def first_transaction(session: Session) -> Any:
+        first = import_org_rows(session, EXPECTED)
+        return first
+
+    first = await database.run(first_transaction)
+
+    def second_transaction(session: Session) -> Any:
+        again = import_org_rows(session, EXPECTED)
+        return again
+
+    again = await database.run(second_transaction)
+
+    def third_transaction(session: Session) -> Any:
+        update = import_org_rows(session, [EXPECTED[0], changed])
+        town = repo.find_town(session, "温店镇")
+        branches = repo.branches_of_town(session, town.id)
+        return update, branches
+
+    update, branches = await database.run(third_transaction)
     assert (len(first.created), len(again.unchanged), update.updated) == (
         2,
         2,

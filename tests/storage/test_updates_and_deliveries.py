@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from storage import repositories as repo
 from storage.models import DeliveryKind, DeliveryState
@@ -11,10 +14,13 @@ from tests.storage.seed import NOW
 
 
 async def test_an_update_id_is_new_only_the_first_time(database) -> None:
-    async with database.sessions.begin() as session:
-        first = await repo.mark_update_processed(session, 900_000_000_001, NOW)
-        again = await repo.mark_update_processed(session, 900_000_000_001, NOW)
-        other = await repo.mark_update_processed(session, 900_000_000_002, NOW)
+    def first_transaction(session: Session) -> Any:
+        first = repo.mark_update_processed(session, 900_000_000_001, NOW)
+        again = repo.mark_update_processed(session, 900_000_000_001, NOW)
+        other = repo.mark_update_processed(session, 900_000_000_002, NOW)
+        return first, again, other
+
+    first, again, other = await database.run(first_transaction)
     assert (first, again, other) == (True, False, True)
 
 
@@ -24,28 +30,37 @@ class HandlerFailed(Exception):
 
 async def test_a_rolled_back_handler_leaves_its_update_unprocessed(database) -> None:
     try:
-        async with database.sessions.begin() as session:
-            await repo.mark_update_processed(session, 7, NOW)
+
+        def first_transaction(session: Session) -> Any:
+            repo.mark_update_processed(session, 7, NOW)
             raise HandlerFailed
+
+        await database.run(first_transaction)
     except HandlerFailed:
         pass
-    async with database.sessions.begin() as session:
-        assert await repo.mark_update_processed(session, 7, NOW) is True
+
+    def second_transaction(session: Session) -> Any:
+        assert repo.mark_update_processed(session, 7, NOW) is True
+
+    await database.run(second_transaction)
 
 
 async def test_old_update_ids_are_pruned(database) -> None:
-    async with database.sessions.begin() as session:
-        await repo.mark_update_processed(session, 1, NOW - timedelta(days=3))
-        await repo.mark_update_processed(session, 2, NOW)
-        pruned = await repo.prune_processed_updates(session, NOW - timedelta(days=1))
-        again = await repo.mark_update_processed(session, 1, NOW)
+    def first_transaction(session: Session) -> Any:
+        repo.mark_update_processed(session, 1, NOW - timedelta(days=3))
+        repo.mark_update_processed(session, 2, NOW)
+        pruned = repo.prune_processed_updates(session, NOW - timedelta(days=1))
+        again = repo.mark_update_processed(session, 1, NOW)
+        return pruned, again
+
+    pruned, again = await database.run(first_transaction)
     assert (pruned, again) == (1, True)
 
 
 async def test_owing_the_same_message_twice_owes_it_once(database) -> None:
-    async with database.sessions.begin() as session:
+    def first_transaction(session: Session) -> Any:
         owed = [
-            await repo.owe_delivery(session, kind, 1001, key, {"days": 3}, NOW)
+            repo.owe_delivery(session, kind, 1001, key, {"days": 3}, NOW)
             for kind, key in [
                 (DeliveryKind.REMINDER, "cycle:1:d3"),
                 (DeliveryKind.REMINDER, "cycle:1:d3"),
@@ -53,19 +68,32 @@ async def test_owing_the_same_message_twice_owes_it_once(database) -> None:
                 (DeliveryKind.RESULT, "cycle:1:d3"),
             ]
         ]
+        return owed
+
+    owed = await database.run(first_transaction)
     assert owed == [True, False, True, True]
 
 
 async def test_only_due_pending_deliveries_are_claimed_oldest_first(database) -> None:
-    async with database.sessions.begin() as session:
+    def first_transaction(session: Session) -> Any:
         for key, minutes in [("late", 5), ("b", -1), ("a", -10), ("c", 0)]:
-            await repo.owe_delivery(
+            repo.owe_delivery(
                 session, DeliveryKind.REMINDER, 1, key, {}, NOW + timedelta(minutes=minutes)
             )
-    async with database.sessions.begin() as session:
-        claimed = await repo.claim_due_deliveries(session, NOW, limit=2)
-    async with database.sessions.begin() as session:
-        rest = await repo.claim_due_deliveries(session, NOW, limit=10)
+
+    await database.run(first_transaction)
+
+    def second_transaction(session: Session) -> Any:
+        claimed = repo.claim_due_deliveries(session, NOW, limit=2)
+        return claimed
+
+    claimed = await database.run(second_transaction)
+
+    def third_transaction(session: Session) -> Any:
+        rest = repo.claim_due_deliveries(session, NOW, limit=10)
+        return rest
+
+    rest = await database.run(third_transaction)
     assert [(d.due_key, d.state, d.attempts, d.claimed_at) for d in claimed] == [
         ("a", DeliveryState.SENDING, 1, NOW),
         ("b", DeliveryState.SENDING, 1, NOW),
@@ -74,32 +102,41 @@ async def test_only_due_pending_deliveries_are_claimed_oldest_first(database) ->
 
 
 async def test_concurrent_senders_never_claim_the_same_delivery(database) -> None:
-    async with database.sessions.begin() as session:
+    def first_transaction(session: Session) -> Any:
         for number in range(30):
-            await repo.owe_delivery(session, DeliveryKind.REMINDER, number, "k", {}, NOW)
+            repo.owe_delivery(session, DeliveryKind.REMINDER, number, "k", {}, NOW)
 
-    async def sender() -> list[int]:
-        async with database.sessions.begin() as session:
-            return [d.id for d in await repo.claim_due_deliveries(session, NOW, limit=4)]
+    await database.run(first_transaction)
 
-    batches = await asyncio.gather(*(sender() for _ in range(10)))
+    def send(session: Session) -> list[int]:
+        return [d.id for d in repo.claim_due_deliveries(session, NOW, limit=4)]
+
+    batches = await asyncio.gather(*(database.run(send) for _ in range(10)))
     claimed = [delivery_id for batch in batches for delivery_id in batch]
     assert (len(claimed), len(set(claimed))) == (30, 30)
 
 
 async def test_a_failure_is_retried_or_given_up_and_a_crash_becomes_unknown(database) -> None:
     retry_at = NOW + timedelta(minutes=5)
-    async with database.sessions.begin() as session:
+
+    def first_transaction(session: Session) -> Any:
         for key in ["retry", "give_up", "sent", "crashed"]:
-            await repo.owe_delivery(session, DeliveryKind.RESULT, 1, key, {}, NOW)
-        ids = {d.due_key: d.id for d in await repo.claim_due_deliveries(session, NOW, 10)}
-        await repo.mark_failed(session, ids["retry"], "429 Too Many Requests", retry_at)
-        await repo.mark_failed(session, ids["give_up"], "403 Forbidden: bot was blocked")
-        await repo.mark_sent(session, ids["sent"], NOW)
-        stale = await repo.expire_stale_sendings(session, NOW + timedelta(minutes=1))
-    async with database.sessions.begin() as session:
-        too_early = await repo.claim_due_deliveries(session, NOW, 10)
-        retried = await repo.claim_due_deliveries(session, retry_at, 10)
+            repo.owe_delivery(session, DeliveryKind.RESULT, 1, key, {}, NOW)
+        ids = {d.due_key: d.id for d in repo.claim_due_deliveries(session, NOW, 10)}
+        repo.mark_failed(session, ids["retry"], "429 Too Many Requests", retry_at)
+        repo.mark_failed(session, ids["give_up"], "403 Forbidden: bot was blocked")
+        repo.mark_sent(session, ids["sent"], NOW)
+        stale = repo.expire_stale_sendings(session, NOW + timedelta(minutes=1))
+        return stale
+
+    stale = await database.run(first_transaction)
+
+    def second_transaction(session: Session) -> Any:
+        too_early = repo.claim_due_deliveries(session, NOW, 10)
+        retried = repo.claim_due_deliveries(session, retry_at, 10)
+        return too_early, retried
+
+    too_early, retried = await database.run(second_transaction)
     assert stale == 1
     assert too_early == []
     assert [(d.due_key, d.attempts, d.last_error) for d in retried] == [
