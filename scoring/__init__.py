@@ -27,7 +27,14 @@ from scoring.model import (
     Weights,
 )
 from scoring.provisional import OUT_OF_REACH, REACHED, Provisional
-from scoring.quota import OVER_QUOTA, TIE_AT_CUTOFF, QuotaOutcome, QuotaResult, apply_quota
+from scoring.quota import (
+    OVER_QUOTA,
+    TIE_AT_CUTOFF,
+    QuotaOutcome,
+    QuotaOutcomes,
+    QuotaResult,
+    apply_quota,
+)
 from scoring.review import review_from_ballots
 from scoring.rubric_loader import RubricError, load_rubric, parse_rubric
 from scoring.score import AreaScore, MissingItem, ScoreResult, score_branch
@@ -56,6 +63,7 @@ __all__ = [
     "MissingItem",
     "Provisional",
     "QuotaOutcome",
+    "QuotaOutcomes",
     "QuotaResult",
     "ReviewRules",
     "Rubric",

@@ -9,14 +9,18 @@ every Decimal a unit count stands for (basic, basic_100) is built once per plan.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from scoring.model import Rubric
 
-__all__ = ["COUNT_BITS", "COUNT_MASK", "CategoryPlan"]
+__all__ = ["COUNT_BITS", "COUNT_MASK", "Basics", "CategoryPlan", "Given"]
 
+# Each item's answer in plan order: a level key, a reviewer's score, or None (unanswered).
+Given = tuple[str | Decimal | None, ...]
 # A counted table entry is `units << COUNT_BITS | 1`: one sum gives both the units earned and how
 # many answers were found among the category's items, which tells an answer to a foreign item
 # without a second pass. A category never holds 2**16 items.
@@ -35,6 +39,23 @@ def _places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+class Basics(NamedTuple):
+    """What one basic score brings to the total; a plan holds one per value it can reach.
+
+    Attributes:
+        basic: the basic score on the rubric's scale.
+        basic_100: the basic score on the 100 scale (`basic × 100 / basic_total`).
+        weighted_basic_100: `w_assessment × basic_100`, the assessment part of the total
+            when the branch has no bonus and no deduction.
+        below_gate: whether basic_100 is under the basic-score gate.
+    """
+
+    basic: Decimal
+    basic_100: Decimal
+    weighted_basic_100: Decimal
+    below_gate: bool
+
+
 class CategoryPlan:
     """One category's items in rubric order, as the scorer walks them.
 
@@ -45,24 +66,27 @@ class CategoryPlan:
         points_units: each item's full marks in units.
         tables: per item, answer level key → units earned; `None` (unanswered) → 0.
         counted_tables: per item, answer level key → `units << COUNT_BITS | 1`; `None` → 0.
+        pick_answers: every item's answer from a mapping that answers every item, in one C
+            call (None for a one-item category).
         lost_tables: per item, answer level key → units lost; `None` → the item's full marks.
         decimal_scores: per item, answer level key → points earned, for the exact slow path.
         area_slices: `(area key, start, end, full marks)` per rubric area, in rubric order.
         scale: decimal places of one unit.
-        basic_total: the rubric's basic total, for the 100 scale.
+        basics: `Basics` per count of units from 0 to full marks (empty for a rubric whose
+            units are too fine to tabulate).
         rubric: the rubric the plan belongs to, for the views that need its levels and weights.
     """
 
     __slots__ = (
-        "_basic_100s",
         "_decimals",
         "area_slices",
-        "basic_total",
+        "basics",
         "category",
         "counted_tables",
         "decimal_scores",
         "item_ids",
         "lost_tables",
+        "pick_answers",
         "points",
         "points_units",
         "rubric",
@@ -74,7 +98,6 @@ class CategoryPlan:
         # Called from the rubric's `__post_init__`: only the validated fields are read.
         self.rubric = rubric
         self.category = category
-        self.basic_total = rubric.basic_total
         areas, levels = rubric.areas, rubric.answer_levels
         items = [item for area in areas for item in area.items if category in item.categories]
         if len(items) > COUNT_MASK:
@@ -96,13 +119,12 @@ class CategoryPlan:
             for scores in self.decimal_scores
         )
         self.counted_tables: tuple[dict[str | None, int], ...] = tuple(
-            {
-                None: 0,
-                **{
-                    key: units << COUNT_BITS | 1 for key, units in table.items() if key is not None
-                },
-            }
+            {None: 0, **{key: units << COUNT_BITS | 1 for key, units in table.items() if key}}
             for table in self.tables
+        )
+        # itemgetter with one key returns the value, not a 1-tuple.
+        self.pick_answers: Callable[[Mapping[str, object]], Given] | None = (
+            itemgetter(*self.item_ids) if len(self.item_ids) > 1 else None
         )
         self.lost_tables: tuple[dict[str | None, int], ...] = tuple(
             {key: full - units for key, units in table.items()}
@@ -117,32 +139,37 @@ class CategoryPlan:
             start += count
         self.area_slices = tuple(slices)
         total_units = sum(self.points_units)
-        self._decimals: list[Decimal] | None = None
-        self._basic_100s: list[Decimal] | None = None
+        self._decimals: list[Decimal] = []
+        self.basics: list[Basics] = []
         if total_units <= _MAX_CACHED_UNITS:
             self._decimals = [self._build_decimal(units) for units in range(total_units + 1)]
-            self._basic_100s = [self.to_basic_100(basic) for basic in self._decimals]
+            self.basics = [self.basics_for(basic) for basic in self._decimals]
 
     def _build_decimal(self, units: int) -> Decimal:
         return Decimal(units).scaleb(-self.scale)
 
     def to_decimal(self, units: int) -> Decimal:
         """Converts a count of units back to the exact Decimal it stands for."""
-        decimals = self._decimals
-        if decimals is not None and 0 <= units < len(decimals):
-            return decimals[units]
+        if 0 <= units < len(self._decimals):
+            return self._decimals[units]
         return self._build_decimal(units)
 
-    def to_basic_100(self, basic: Decimal) -> Decimal:
-        """Brings a basic score to the 100 scale: `basic × 100 / basic_total`."""
+    def basics_for(self, basic: Decimal) -> Basics:
+        """Computes what a basic score brings to the total (the exact path's basic too)."""
+        rubric = self.rubric
         # A 100-point rubric keeps the basic score itself, digits and all.
-        if self.basic_total == _HUNDRED:
-            return basic
-        return basic * _HUNDRED / self.basic_total
+        basic_total = rubric.basic_total
+        basic_100 = basic if basic_total == _HUNDRED else basic * _HUNDRED / basic_total
+        minimum = rubric.gates.min_basic_100
+        return Basics(
+            basic,
+            basic_100,
+            rubric.weights.assessment * basic_100,
+            minimum is not None and basic_100 < minimum,
+        )
 
-    def units_to_basic_100(self, units: int) -> Decimal:
-        """The basic score on the 100 scale for a count of units (from the table when built)."""
-        basic_100s = self._basic_100s
-        if basic_100s is not None and 0 <= units < len(basic_100s):
-            return basic_100s[units]
-        return self.to_basic_100(self._build_decimal(units))
+    def units_to_basics(self, units: int) -> Basics:
+        """What a count of units brings to the total, from the table when it was built."""
+        if 0 <= units < len(self.basics):
+            return self.basics[units]
+        return self.basics_for(self._build_decimal(units))

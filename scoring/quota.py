@@ -11,16 +11,23 @@ Levels are processed from the top, so a branch dropped from five stars competes 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from functools import partial
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from scoring.model import Rubric
 from scoring.score import ScoreResult
 
-__all__ = ["OVER_QUOTA", "TIE_AT_CUTOFF", "QuotaOutcome", "QuotaResult", "apply_quota"]
+__all__ = [
+    "OVER_QUOTA",
+    "TIE_AT_CUTOFF",
+    "QuotaOutcome",
+    "QuotaOutcomes",
+    "QuotaResult",
+    "apply_quota",
+]
 
 # Reason codes; the handlers' catalogue says "超出五星级比例" and "并列, 待党委研究".
 OVER_QUOTA = "over_quota"
@@ -46,6 +53,65 @@ class QuotaOutcome(NamedTuple):
     tie_at_cutoff: bool
 
 
+class QuotaOutcomes(Sequence[QuotaOutcome]):
+    """The outcomes of a quota, one per branch in the order given, built as they are read.
+
+    The quota's decisions are kept as columns (ids, stars, reasons, ties); an outcome is a
+    short-lived named tuple made on access. A county of 100,000 branches then holds five
+    lists instead of 100,000 objects for the garbage collector to walk again and again.
+    """
+
+    __slots__ = ("_columns",)
+
+    def __init__(
+        self,
+        branch_ids: Sequence[str],
+        stars: Sequence[int | None],
+        stars_after_quota: Sequence[int | None],
+        reasons: Sequence[str | None],
+        tie_at_cutoff: Sequence[bool],
+    ) -> None:
+        self._columns = (
+            tuple(branch_ids),
+            tuple(stars),
+            tuple(stars_after_quota),
+            tuple(reasons),
+            tuple(tie_at_cutoff),
+        )
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    @overload
+    def __getitem__(self, index: int) -> QuotaOutcome: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[QuotaOutcome, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> QuotaOutcome | tuple[QuotaOutcome, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        ids, stars, after, reasons, ties = self._columns
+        return QuotaOutcome(ids[index], stars[index], after[index], reasons[index], ties[index])
+
+    def __iter__(self) -> Iterator[QuotaOutcome]:
+        # `tuple.__new__` is what a named tuple's own constructor calls, here mapped in C.
+        return map(partial(tuple.__new__, QuotaOutcome), zip(*self._columns, strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, QuotaOutcomes):
+            return self._columns == other._columns
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._columns)
+
+    def __repr__(self) -> str:
+        return f"QuotaOutcomes({list(self)!r})"
+
+
 @dataclass(frozen=True)
 class QuotaResult:
     """The quota applied to a set of branches.
@@ -54,13 +120,13 @@ class QuotaResult:
         in_scope: the number of branches the shares apply to.
         shares: stars → the share used (with any approved override).
         limits: stars → the most branches that may hold that level.
-        outcomes: one per branch, in the order given.
+        outcomes: one per branch, in the order given (a sequence of `QuotaOutcome`).
     """
 
     in_scope: int
     shares: dict[int, Decimal]
     limits: dict[int, int]
-    outcomes: tuple[QuotaOutcome, ...]
+    outcomes: QuotaOutcomes
 
     @property
     def five_star_limit(self) -> int | None:
@@ -123,14 +189,7 @@ def apply_quota(
             reasons[position] = TIE_AT_CUTOFF if position in at_cutoff else OVER_QUOTA
         for position in at_cutoff:
             tied[position] = True
-    # `tuple.__new__` is what a named tuple's own constructor calls; mapping it over the
-    # columns builds the 100,000 outcomes in C.
-    outcomes = tuple(
-        map(
-            partial(tuple.__new__, QuotaOutcome),
-            zip(ids, before, stars, reasons, tied, strict=True),
-        )
-    )
+    outcomes = QuotaOutcomes(ids, before, stars, reasons, tied)
     return QuotaResult(in_scope=in_scope, shares=shares, limits=limits, outcomes=outcomes)
 
 

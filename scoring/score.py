@@ -34,6 +34,7 @@ from scoring.rules import GATE_DEDUCTION, ScoringRules
 __all__ = ["AreaScore", "MissingItem", "Provisional", "ScoreResult", "score_branch"]
 
 _HUNDRED = Decimal(100)
+_new_result = tuple.__new__
 
 
 class MissingItem(NamedTuple):
@@ -141,24 +142,31 @@ def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
     except KeyError:
         raise InputError([f"category: unknown category {branch.category!r}"]) from None
     rules = rubric.rules
-    basic, basic_100, given = sum_items(plan, branch.answers)
-    bonus = deduction = ZERO
-    if branch.bonus or branch.deductions:
-        bonus, deduction = _claim_sums(rubric, rules, branch)
+    (basic, basic_100, weighted_assessment, below_gate), given = sum_items(plan, branch.answers)
     review = branch.review
+    has_deduction = bool(branch.deductions)
+    if branch.bonus or has_deduction:
+        bonus, deduction = _claim_sums(rubric, rules, branch)
+        assessment = basic_100 + bonus - deduction
+        weighted_assessment = rules.weight_assessment * assessment
+    else:
+        # Without claims the assessment is basic_100, whose weighted value the plan holds.
+        bonus = deduction = ZERO
+        assessment = basic_100
     if review is not None and not ZERO <= review <= _HUNDRED:
         raise InputError([f"review: expected a score from 0 to 100, got {review}"])
+    gates = rules.gate_codes[below_gate][rules.deductions_forbid and has_deduction]
 
-    assessment = basic_100 + bonus - deduction
-    gates = rules.failed_gates(basic_100, bool(branch.deductions))
     total = stars = None
     if review is not None:
-        raw = rules.weight_assessment * assessment + rules.weight_review * review
+        raw = weighted_assessment + rules.weight_review * review
         # Rounded half-up to cents as `round_cent` does, inline: this runs 100,000 times.
         total = (raw if raw > ZERO else ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
         stars = rules.stars_for(total, bool(gates))
-    return ScoreResult(
-        basic, basic_100, bonus, deduction, assessment, review, total, stars, gates, plan, given
+    # `tuple.__new__` is what the named tuple's own constructor calls, minus a Python frame.
+    return _new_result(
+        ScoreResult,
+        (basic, basic_100, bonus, deduction, assessment, review, total, stars, gates, plan, given),
     )
 
 
