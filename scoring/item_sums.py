@@ -9,9 +9,10 @@ when every answer is a level key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from operator import sub
+from itertools import compress, repeat
+from operator import is_not, neg, sub
 from typing import NamedTuple
 
 from scoring.decimals import ZERO
@@ -20,11 +21,11 @@ from scoring.plan import COUNT_BITS, COUNT_MASK, Basics, CategoryPlan, Given
 
 __all__ = ["AreaScore", "Given", "Loss", "area_scores", "item_losses", "sum_items"]
 
-# (0 when unanswered else 1, −lost, rubric position, item id, lost): sorting these tuples
-# gives the "missing points" order (unanswered first, then largest loss, then rubric order)
+# (answered, −lost, rubric position, item id, lost): sorting these tuples gives the "missing
+# points" order (unanswered first, as False < True, then largest loss, then rubric order)
 # without a key function. −lost is in units (int) when every answer is a level key, else a
 # Decimal; one list never mixes the two.
-Loss = tuple[int, int | Decimal, int, str, Decimal]
+Loss = tuple[bool, int | Decimal, int, str, Decimal]
 
 
 class AreaScore(NamedTuple):
@@ -107,31 +108,19 @@ def _item_values(plan: CategoryPlan, given: Given) -> list[Decimal]:
 
 def item_losses(plan: CategoryPlan, given: Given) -> list[Loss]:
     """Lists the items below their points, sorted for the "missing points" view."""
-    item_ids = plan.item_ids
     lost_units: list[int | None] = list(map(dict.get, plan.lost_tables, given))  # type: ignore[arg-type]
-    losses: list[Loss]
+    lost: list[Decimal]
+    keys: Iterable[int | Decimal]
     if None in lost_units:
         lost = list(map(sub, plan.points, _item_values(plan, given)))
-        losses = [
-            (0 if given[position] is None else 1, -value, position, item_ids[position], value)
-            for position, value in enumerate(lost)
-            if value
-        ]
+        keys = map(neg, lost)
     else:
-        to_decimal = plan.to_decimal
-        losses = [
-            (
-                0 if given[position] is None else 1,
-                -units,
-                position,
-                item_ids[position],
-                to_decimal(units),
-            )
-            for position, units in enumerate(lost_units)
-            if units
-        ]
-    losses.sort()
-    return losses
+        lost = list(map(dict.get, plan.lost_decimal_tables, given))  # type: ignore[arg-type]
+        keys = map(neg, lost_units)  # type: ignore[arg-type]
+    # The loss tuples are zipped from columns and filtered in C; `lost` is falsy at 0.
+    answered = map(is_not, given, repeat(None))
+    columns = zip(answered, keys, range(len(given)), plan.item_ids, lost, strict=True)
+    return sorted(compress(columns, lost))
 
 
 def area_scores(plan: CategoryPlan, given: Given) -> tuple[AreaScore, ...]:
@@ -143,8 +132,9 @@ def area_scores(plan: CategoryPlan, given: Given) -> tuple[AreaScore, ...]:
             AreaScore(key, sum(values[start:end], ZERO), full)
             for key, start, end, full in plan.area_slices
         )
+    to_decimal = plan.to_decimal
     return tuple(
-        AreaScore(key, plan.to_decimal(sum(units[start:end])), full)  # type: ignore[arg-type]
+        AreaScore(key, to_decimal(sum(units[start:end])), full)  # type: ignore[arg-type]
         for key, start, end, full in plan.area_slices
     )
 

@@ -69,6 +69,7 @@ class CategoryPlan:
         pick_answers: every item's answer from a mapping that answers every item, in one C
             call (None for a one-item category).
         lost_tables: per item, answer level key → units lost; `None` → the item's full marks.
+        lost_decimal_tables: the same losses as Decimals.
         decimal_scores: per item, answer level key → points earned, for the exact slow path.
         area_slices: `(area key, start, end, full marks)` per rubric area, in rubric order.
         scale: decimal places of one unit.
@@ -85,6 +86,7 @@ class CategoryPlan:
         "counted_tables",
         "decimal_scores",
         "item_ids",
+        "lost_decimal_tables",
         "lost_tables",
         "pick_answers",
         "points",
@@ -144,6 +146,10 @@ class CategoryPlan:
         if total_units <= _MAX_CACHED_UNITS:
             self._decimals = [self._build_decimal(units) for units in range(total_units + 1)]
             self.basics = [self.basics_for(basic) for basic in self._decimals]
+        self.lost_decimal_tables: tuple[dict[str | None, Decimal], ...] = tuple(
+            {key: self.to_decimal(units) for key, units in table.items()}
+            for table in self.lost_tables
+        )
 
     def _build_decimal(self, units: int) -> Decimal:
         return Decimal(units).scaleb(-self.scale)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
+from operator import itemgetter
 
 from scoring.decimals import ZERO, ceil_cent, round_cent
 from scoring.gates import gated_stars
@@ -24,6 +25,8 @@ _HUNDRED = Decimal(100)
 # Stars are decided on the total rounded half-up to cents, and a rounded total reaches a
 # minimum with 2 decimals exactly when the raw total reaches the minimum less half a cent.
 _HALF_CENT = Decimal("0.005")
+# Largest loss first, then rubric order: (−lost, position) of a `Loss`.
+_BY_LOSS = itemgetter(1, 2)
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def next_level_items(
     gates = rubric.gates
     if has_deduction and gates.deductions_forbid and target >= gates.stars:
         return ()
-    ordered = sorted(losses, key=lambda loss: (loss[1], loss[2]))
+    ordered = sorted(losses, key=_BY_LOSS)
     recovered = list(accumulate(loss[4] for loss in ordered))
     if not _reaches(rubric, basic + recovered[-1], bonus_less_deduction, has_deduction, target):
         return ()

@@ -19,13 +19,15 @@ the figures, while the bot reads everything for the one branch it shows.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import partial
+from operator import itemgetter
 from typing import NamedTuple
 
 from scoring.decimals import CENT, ZERO
 from scoring.errors import InputError
 from scoring.inputs import BranchInput, check_claims
 from scoring.item_sums import AreaScore, Given, Loss, area_scores, item_losses, sum_items
+from scoring.lazy import cached_view
 from scoring.model import Rubric
 from scoring.plan import CategoryPlan
 from scoring.provisional import Provisional, next_level_items, provisional_view
@@ -43,6 +45,10 @@ class MissingItem(NamedTuple):
     item_id: str
     lost: Decimal
     answered: bool
+
+
+_new_missing = partial(tuple.__new__, MissingItem)
+_MISSING_FIELDS = itemgetter(3, 4, 0)
 
 
 class _Figures(NamedTuple):
@@ -88,23 +94,24 @@ class ScoreResult(_Figures):
     `next_level_items`, `areas`.
     """
 
-    @cached_property
+    @cached_view
     def _losses(self) -> list[Loss]:
         return item_losses(self.plan, self.given)
 
-    @cached_property
+    @cached_view
     def missing(self) -> tuple[MissingItem, ...]:
         """Items below their points: unanswered first, then largest loss, then rubric order."""
-        return tuple(MissingItem(loss[3], loss[4], loss[0] == 1) for loss in self._losses)
+        # (item id, lost, answered) picked from each loss and made a MissingItem, all in C.
+        return tuple(map(_new_missing, map(_MISSING_FIELDS, self._losses)))
 
-    @cached_property
+    @cached_view
     def provisional(self) -> Provisional:
         """The view before the review, assuming review = basic_100."""
         rubric = self.plan.rubric
         weighted_assessment = rubric.weights.assessment * self.assessment
         return provisional_view(rubric, self.basic_100, weighted_assessment, bool(self.gates))
 
-    @cached_property
+    @cached_view
     def next_level_items(self) -> tuple[str, ...]:
         """The fewest items whose full marks lift the provisional stars by a level.
 
@@ -120,7 +127,7 @@ class ScoreResult(_Figures):
             self._losses,
         )
 
-    @cached_property
+    @cached_view
     def areas(self) -> tuple[AreaScore, ...]:
         """Each area's score and full marks, in rubric order."""
         return area_scores(self.plan, self.given)
