@@ -28,6 +28,9 @@ __all__ = ["AreaScore", "Given", "Loss", "area_scores", "item_losses", "sum_item
 Loss = tuple[bool, int | Decimal, int, str, Decimal]
 
 
+_LEVEL_KEY_TYPES = frozenset((str, type(None)))
+
+
 class AreaScore(NamedTuple):
     """An area's score and full marks for the branch's category (full is 0 without items)."""
 
@@ -56,14 +59,12 @@ def sum_items(plan: CategoryPlan, answers: Mapping[str, str | Decimal]) -> tuple
             given = tuple(map(answers.get, plan.item_ids))
     else:
         given = tuple(map(answers.get, plan.item_ids))
-    try:
-        # `dict.get(table, answer)` for every item; a reviewer's Decimal score or an unknown
-        # level looks up None, and adding None raises TypeError.
-        counted: int = sum(map(dict.get, plan.counted_tables, given))  # type: ignore[arg-type]
-    except TypeError:
-        return plan.basics_for(_sum_exact(plan, answers, given)), given
+    # `dict.get(table, answer, 0)` for every item: unanswered items count 0, and so do a
+    # reviewer's Decimal score and an unknown level, which the count of answers tells apart.
+    counted: int = sum(map(dict.get, plan.counted_tables, given, repeat(0)))  # type: ignore[arg-type]
     if counted & COUNT_MASK != len(answers):
-        _raise_for_unknown_items(plan, answers)
+        # A reviewer's score, an unknown level or a foreign item: the exact path names them.
+        return plan.basics_for(_sum_exact(plan, answers, given)), given
     units = counted >> COUNT_BITS
     basics = plan.basics
     return (basics[units] if units < len(basics) else plan.units_to_basics(units)), given
@@ -94,6 +95,11 @@ def _sum_exact(plan: CategoryPlan, answers: Mapping[str, str | Decimal], given: 
     return basic
 
 
+def _only_level_keys(given: Given) -> bool:
+    """Whether every answer is a level key or None, so the integer tables apply."""
+    return set(map(type, given)) <= _LEVEL_KEY_TYPES
+
+
 def _item_values(plan: CategoryPlan, given: Given) -> list[Decimal]:
     """Each item's score in plan order (already validated by `sum_items`)."""
     return [
@@ -108,15 +114,16 @@ def _item_values(plan: CategoryPlan, given: Given) -> list[Decimal]:
 
 def item_losses(plan: CategoryPlan, given: Given) -> list[Loss]:
     """Lists the items below their points, sorted for the "missing points" view."""
-    lost_units: list[int | None] = list(map(dict.get, plan.lost_tables, given))  # type: ignore[arg-type]
     lost: list[Decimal]
     keys: Iterable[int | Decimal]
-    if None in lost_units:
+    if not _only_level_keys(given):
         lost = list(map(sub, plan.points, _item_values(plan, given)))
         keys = map(neg, lost)
     else:
-        lost = list(map(dict.get, plan.lost_decimal_tables, given))  # type: ignore[arg-type]
-        keys = map(neg, lost_units)  # type: ignore[arg-type]
+        # Validated answers are level keys or None; None looks up the default, full marks.
+        lost_units: list[int] = list(map(dict.get, plan.lost_tables, given, plan.points_units))  # type: ignore[arg-type]
+        lost = list(map(dict.get, plan.lost_decimal_tables, given, plan.points))  # type: ignore[arg-type]
+        keys = map(neg, lost_units)
     # The loss tuples are zipped from columns and filtered in C; `lost` is falsy at 0.
     answered = map(is_not, given, repeat(None))
     columns = zip(answered, keys, range(len(given)), plan.item_ids, lost, strict=True)
@@ -125,16 +132,16 @@ def item_losses(plan: CategoryPlan, given: Given) -> list[Loss]:
 
 def area_scores(plan: CategoryPlan, given: Given) -> tuple[AreaScore, ...]:
     """Each rubric area's score and full marks, in rubric order."""
-    units: list[int | None] = list(map(dict.get, plan.tables, given))  # type: ignore[arg-type]
-    if None in units:
+    if not _only_level_keys(given):
         values = _item_values(plan, given)
         return tuple(
             AreaScore(key, sum(values[start:end], ZERO), full)
             for key, start, end, full in plan.area_slices
         )
+    units: list[int] = list(map(dict.get, plan.tables, given, repeat(0)))  # type: ignore[arg-type]
     to_decimal = plan.to_decimal
     return tuple(
-        AreaScore(key, to_decimal(sum(units[start:end])), full)  # type: ignore[arg-type]
+        AreaScore(key, to_decimal(sum(units[start:end])), full)
         for key, start, end, full in plan.area_slices
     )
 

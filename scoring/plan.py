@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from operator import itemgetter
+from sys import intern
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -64,11 +65,11 @@ class CategoryPlan:
         item_ids: the category's item ids, in rubric order (a position is an index here).
         points: each item's full marks.
         points_units: each item's full marks in units.
-        tables: per item, answer level key → units earned; `None` (unanswered) → 0.
-        counted_tables: per item, answer level key → `units << COUNT_BITS | 1`; `None` → 0.
+        tables: per item, answer level key → units earned.
+        counted_tables: per item, answer level key → `units << COUNT_BITS | 1`.
         pick_answers: every item's answer from a mapping that answers every item, in one C
             call (None for a one-item category).
-        lost_tables: per item, answer level key → units lost; `None` → the item's full marks.
+        lost_tables: per item, answer level key → units lost.
         lost_decimal_tables: the same losses as Decimals.
         decimal_scores: per item, answer level key → points earned, for the exact slow path.
         area_slices: `(area key, start, end, full marks)` per rubric area, in rubric order.
@@ -113,22 +114,24 @@ class CategoryPlan:
         self.item_ids = tuple(item.id for item in items)
         self.points = tuple(item.points for item in items)
         self.points_units = tuple(int(item.points * factor) for item in items)
+        # Interned keys let a lookup with an interned answer (a literal) match by identity.
         self.decimal_scores = tuple(
-            {level.key: item.points * level.fraction for level in levels} for item in items
+            {intern(level.key): item.points * level.fraction for level in levels} for item in items
         )
-        self.tables: tuple[dict[str | None, int], ...] = tuple(
-            {None: 0, **{key: int(value * factor) for key, value in scores.items()}}
+        # The tables hold string keys only (an unanswered item is looked up with a default):
+        # CPython looks strings up in such a table without a generic comparison call.
+        self.tables: tuple[dict[str, int], ...] = tuple(
+            {key: int(value * factor) for key, value in scores.items()}
             for scores in self.decimal_scores
         )
-        self.counted_tables: tuple[dict[str | None, int], ...] = tuple(
-            {None: 0, **{key: units << COUNT_BITS | 1 for key, units in table.items() if key}}
-            for table in self.tables
+        self.counted_tables: tuple[dict[str, int], ...] = tuple(
+            {key: units << COUNT_BITS | 1 for key, units in table.items()} for table in self.tables
         )
         # itemgetter with one key returns the value, not a 1-tuple.
         self.pick_answers: Callable[[Mapping[str, object]], Given] | None = (
             itemgetter(*self.item_ids) if len(self.item_ids) > 1 else None
         )
-        self.lost_tables: tuple[dict[str | None, int], ...] = tuple(
+        self.lost_tables: tuple[dict[str, int], ...] = tuple(
             {key: full - units for key, units in table.items()}
             for table, full in zip(self.tables, self.points_units, strict=True)
         )
@@ -146,7 +149,7 @@ class CategoryPlan:
         if total_units <= _MAX_CACHED_UNITS:
             self._decimals = [self._build_decimal(units) for units in range(total_units + 1)]
             self.basics = [self.basics_for(basic) for basic in self._decimals]
-        self.lost_decimal_tables: tuple[dict[str | None, Decimal], ...] = tuple(
+        self.lost_decimal_tables: tuple[dict[str, Decimal], ...] = tuple(
             {key: self.to_decimal(units) for key, units in table.items()}
             for table in self.lost_tables
         )

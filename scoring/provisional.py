@@ -13,18 +13,14 @@ from itertools import accumulate
 from operator import itemgetter
 
 from scoring.decimals import ZERO, ceil_cent, round_cent
-from scoring.gates import gated_stars
 from scoring.item_sums import Loss
-from scoring.model import Level, Rubric
+from scoring.model import Rubric
 
 __all__ = ["OUT_OF_REACH", "REACHED", "Provisional", "next_level_items", "provisional_view"]
 
 REACHED = "reached"
 OUT_OF_REACH = "out_of_reach"
 _HUNDRED = Decimal(100)
-# Stars are decided on the total rounded half-up to cents, and a rounded total reaches a
-# minimum with 2 decimals exactly when the raw total reaches the minimum less half a cent.
-_HALF_CENT = Decimal("0.005")
 # Largest loss first, then rubric order: (−lost, position) of a `Loss`.
 _BY_LOSS = itemgetter(1, 2)
 
@@ -60,36 +56,32 @@ def provisional_view(
         weighted_assessment: w_assessment × assessment.
         blocked: whether a gate blocks the gated level.
     """
-    review_weight = rubric.weights.review
+    rules = rubric.rules
+    review_weight = rules.weight_review
     raw = weighted_assessment + review_weight * basic_100
     total = round_cent(raw if raw > ZERO else ZERO)
-    needed = {
-        level.stars: _needed_review(rubric, level, weighted_assessment, blocked)
-        for level in rubric.levels
-    }
+    # needed = (minimum − w_assessment × assessment) / w_review, in the rounding stars use.
+    needed: dict[int, Decimal | str] = {}
+    for stars, threshold, bottom, gated in rules.review_thresholds:
+        if bottom:
+            needed[stars] = REACHED  # the total is floored at 0: the bottom is always reached
+        elif blocked and gated:
+            needed[stars] = OUT_OF_REACH
+        else:
+            gap = threshold - weighted_assessment
+            if gap <= ZERO:
+                needed[stars] = REACHED
+            elif not review_weight:
+                needed[stars] = OUT_OF_REACH
+            else:
+                least = ceil_cent(gap / review_weight)
+                needed[stars] = OUT_OF_REACH if least > _HUNDRED else least
     return Provisional(
         assumed_review=basic_100,
         total=total,
-        stars=gated_stars(rubric, total, blocked),
+        stars=rules.stars_for(total, blocked),
         needed_review=needed,
     )
-
-
-def _needed_review(
-    rubric: Rubric, level: Level, weighted_assessment: Decimal, blocked: bool
-) -> Decimal | str:
-    """needed = (minimum − w_assessment × assessment) / w_review, in the rounding stars use."""
-    if level.min_total <= ZERO:
-        return REACHED  # the total is floored at 0, so the bottom level is always reached
-    if blocked and level.stars >= rubric.gates.stars:
-        return OUT_OF_REACH
-    gap = level.min_total - _HALF_CENT - weighted_assessment
-    if gap <= ZERO:
-        return REACHED
-    if not rubric.weights.review:
-        return OUT_OF_REACH
-    needed = ceil_cent(gap / rubric.weights.review)
-    return OUT_OF_REACH if needed > _HUNDRED else needed
 
 
 def next_level_items(
@@ -121,37 +113,34 @@ def next_level_items(
     if not above or not losses:
         return ()
     target = above[-1].stars
-    gates = rubric.gates
-    if has_deduction and gates.deductions_forbid and target >= gates.stars:
+    rules = rubric.rules
+    if has_deduction and rules.deductions_forbid and target >= rules.gate_stars:
         return ()
     ordered = sorted(losses, key=_BY_LOSS)
     recovered = list(accumulate(loss[4] for loss in ordered))
-    if not _reaches(rubric, basic + recovered[-1], bonus_less_deduction, has_deduction, target):
+    forbidden = rules.deductions_forbid and has_deduction
+
+    def reaches(taken: int) -> bool:
+        """Whether full marks on the `taken + 1` largest losses earn `target` stars."""
+        lifted = basic + recovered[taken]
+        basic_100 = lifted if basic_total == _HUNDRED else lifted * _HUNDRED / basic_total
+        raw = weight_assessment * (basic_100 + bonus_less_deduction) + weight_review * basic_100
+        total = round_cent(raw if raw > ZERO else ZERO)
+        minimum = rules.gate_min_basic_100
+        blocked = forbidden or (minimum is not None and basic_100 < minimum)
+        return rules.stars_for(total, blocked) >= target
+
+    basic_total = rubric.basic_total
+    weight_assessment, weight_review = rules.weight_assessment, rules.weight_review
+    if not reaches(len(ordered) - 1):
         return ()
     # Recovered points grow with every item taken, so the fewest items is a binary search
     # over how many of the largest losses to take.
     low, high = 0, len(ordered) - 1
     while low < high:
         middle = (low + high) // 2
-        if _reaches(
-            rubric, basic + recovered[middle], bonus_less_deduction, has_deduction, target
-        ):
+        if reaches(middle):
             high = middle
         else:
             low = middle + 1
     return tuple(loss[3] for loss in ordered[: low + 1])
-
-
-def _reaches(
-    rubric: Rubric, basic: Decimal, bonus_less_deduction: Decimal, has_deduction: bool, target: int
-) -> bool:
-    """Whether this basic score, reviewed as it rates itself, earns at least `target` stars."""
-    basic_100 = basic * _HUNDRED / rubric.basic_total
-    weights = rubric.weights
-    raw = weights.assessment * (basic_100 + bonus_less_deduction) + weights.review * basic_100
-    total = round_cent(raw if raw > ZERO else ZERO)
-    gates = rubric.gates
-    blocked = (gates.deductions_forbid and has_deduction) or (
-        gates.min_basic_100 is not None and basic_100 < gates.min_basic_100
-    )
-    return gated_stars(rubric, total, blocked) >= target

@@ -19,6 +19,7 @@ __all__ = ["GATE_DEDUCTION", "ScoringRules", "basic_gate_code"]
 # Reason codes in `ScoreResult.gates`; the handlers' catalogue turns them into Chinese.
 # A basic-score gate is `basic_below_<minimum>`, e.g. `basic_below_80` in the default rubric.
 GATE_DEDUCTION = "has_deduction"
+_HALF_CENT = Decimal("0.005")
 
 
 def basic_gate_code(minimum: Decimal) -> str:
@@ -44,6 +45,10 @@ class ScoringRules:
         deductions_forbid: whether any deduction fails a gate.
         gate_codes: `gate_codes[below][deducted]`, the reason codes for each way of failing.
         levels: `(min_total, stars)` per level, highest first; the last starts at 0.
+        review_thresholds: `(stars, min_total − 0.005, bottom, gated)` per level, for the
+            review a level needs: a rounded total reaches a 2-decimal minimum exactly when the
+            raw total reaches the minimum less half a cent; `bottom` when the minimum is 0 or
+            less, `gated` when a failed gate blocks the level.
         gate_stars: the level the gates guard.
         blocked_stars: the stars a blocked branch at or above `gate_stars` drops to.
     """
@@ -59,6 +64,7 @@ class ScoringRules:
         "gate_min_basic_100",
         "gate_stars",
         "levels",
+        "review_thresholds",
         "weight_assessment",
         "weight_review",
     )
@@ -84,6 +90,15 @@ class ScoringRules:
         )
         self.levels = tuple((level.min_total, level.stars) for level in rubric.levels)
         self.gate_stars = gates.stars
+        self.review_thresholds = tuple(
+            (
+                level.stars,
+                level.min_total - _HALF_CENT,
+                level.min_total <= 0,
+                level.stars >= gates.stars,
+            )
+            for level in rubric.levels
+        )
         self.blocked_stars = rubric.level_below(gates.stars)
 
     def failed_gates(self, basic_100: Decimal, has_deduction: bool) -> tuple[str, ...]:
