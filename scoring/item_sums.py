@@ -9,17 +9,18 @@ when every answer is a level key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from itertools import compress, repeat
-from operator import is_not, neg, sub
+from operator import and_, is_not, neg, sub
 from typing import NamedTuple
 
 from scoring.decimals import ZERO
 from scoring.errors import InputError
-from scoring.plan import COUNT_BITS, COUNT_MASK, Basics, CategoryPlan, Given
+from scoring.plan import COUNT_BITS, COUNT_MASK, POSITION_MASK, Basics, CategoryPlan, Given
 
-__all__ = ["AreaScore", "Given", "Loss", "area_scores", "item_losses", "sum_items"]
+__all__ = ["AreaScore", "Given", "Loss", "area_scores", "item_losses", "item_units", "sum_items"]
 
 # (answered, −lost, rubric position, item id, lost): sorting these tuples gives the "missing
 # points" order (unanswered first, as False < True, then largest loss, then rubric order)
@@ -28,15 +29,15 @@ __all__ = ["AreaScore", "Given", "Loss", "area_scores", "item_losses", "sum_item
 Loss = tuple[bool, int | Decimal, int, str, Decimal]
 
 
-_LEVEL_KEY_TYPES = frozenset((str, type(None)))
-
-
 class AreaScore(NamedTuple):
     """An area's score and full marks for the branch's category (full is 0 without items)."""
 
     key: str
     scored: Decimal
     full: Decimal
+
+
+_new_area = partial(tuple.__new__, AreaScore)
 
 
 def sum_items(plan: CategoryPlan, answers: Mapping[str, str | Decimal]) -> tuple[Basics, Given]:
@@ -95,9 +96,16 @@ def _sum_exact(plan: CategoryPlan, answers: Mapping[str, str | Decimal], given: 
     return basic
 
 
-def _only_level_keys(given: Given) -> bool:
-    """Whether every answer is a level key or None, so the integer tables apply."""
-    return set(map(type, given)) <= _LEVEL_KEY_TYPES
+def item_units(plan: CategoryPlan, given: Given) -> list[int] | None:
+    """Each item's score in units, or None when a reviewer's Decimal score is among them.
+
+    The views share this one pass over the items (`answers` were validated by `sum_items`).
+    """
+    # Every answer is None or a level key when the Nones and the level keys count them all.
+    level_keys = sum(map(given.count, plan.level_keys)) + given.count(None)
+    if level_keys != len(given):
+        return None
+    return list(map(dict.get, plan.tables, given, repeat(0)))  # type: ignore[arg-type]
 
 
 def _item_values(plan: CategoryPlan, given: Given) -> list[Decimal]:
@@ -112,38 +120,52 @@ def _item_values(plan: CategoryPlan, given: Given) -> list[Decimal]:
     ]
 
 
-def item_losses(plan: CategoryPlan, given: Given) -> list[Loss]:
-    """Lists the items below their points, sorted for the "missing points" view."""
-    lost: list[Decimal]
-    keys: Iterable[int | Decimal]
-    if not _only_level_keys(given):
+def item_losses(plan: CategoryPlan, given: Given, units: list[int] | None) -> list[Loss]:
+    """Lists the items below their points, sorted for the "missing points" view.
+
+    Args:
+        plan: the category's tables.
+        given: each item's answer in plan order.
+        units: `item_units(plan, given)`.
+    """
+    if units is None:
         lost = list(map(sub, plan.points, _item_values(plan, given)))
-        keys = map(neg, lost)
-    else:
-        # Validated answers are level keys or None; None looks up the default, full marks.
-        lost_units: list[int] = list(map(dict.get, plan.lost_tables, given, plan.points_units))  # type: ignore[arg-type]
-        lost = list(map(dict.get, plan.lost_decimal_tables, given, plan.points))  # type: ignore[arg-type]
-        keys = map(neg, lost_units)
-    # The loss tuples are zipped from columns and filtered in C; `lost` is falsy at 0.
-    answered = map(is_not, given, repeat(None))
-    columns = zip(answered, keys, range(len(given)), plan.item_ids, lost, strict=True)
-    return sorted(compress(columns, lost))
+        # The loss tuples are zipped from columns and filtered in C; `lost` is falsy at 0.
+        answered = map(is_not, given, repeat(None))
+        columns = zip(
+            answered, map(neg, lost), range(len(given)), plan.item_ids, lost, strict=True
+        )
+        return sorted(compress(columns, lost))
+    lost_units = list(map(sub, plan.points_units, units))
+    keys = map(dict.get, plan.loss_keys, given, plan.unanswered_loss_keys)  # type: ignore[arg-type]
+    ordered: list[int] = sorted(compress(keys, lost_units))  # type: ignore[arg-type]
+    item_ids, to_decimal = plan.item_ids, plan.to_decimal
+    return [
+        (
+            given[position] is not None,
+            -lost_units[position],
+            position,
+            item_ids[position],
+            to_decimal(lost_units[position]),
+        )
+        for position in map(and_, ordered, repeat(POSITION_MASK))
+    ]
 
 
-def area_scores(plan: CategoryPlan, given: Given) -> tuple[AreaScore, ...]:
-    """Each rubric area's score and full marks, in rubric order."""
-    if not _only_level_keys(given):
+def area_scores(
+    plan: CategoryPlan, given: Given, units: list[int] | None
+) -> tuple[AreaScore, ...]:
+    """Each rubric area's score and full marks, in rubric order (`units` as for losses)."""
+    if units is None:
         values = _item_values(plan, given)
         return tuple(
             AreaScore(key, sum(values[start:end], ZERO), full)
             for key, start, end, full in plan.area_slices
         )
-    units: list[int] = list(map(dict.get, plan.tables, given, repeat(0)))  # type: ignore[arg-type]
-    to_decimal = plan.to_decimal
-    return tuple(
-        AreaScore(key, to_decimal(sum(units[start:end])), full)
-        for key, start, end, full in plan.area_slices
-    )
+    # Each area's slice summed, turned into a Decimal and paired with its key, all in C.
+    sums = map(sum, map(units.__getitem__, plan.area_ranges))
+    scored = map(plan.to_decimal, sums)
+    return tuple(map(_new_area, zip(plan.area_keys, scored, plan.area_fulls, strict=True)))
 
 
 def _raise_for_unknown_items(plan: CategoryPlan, answers: Mapping[str, str | Decimal]) -> None:

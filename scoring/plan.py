@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from scoring.model import Rubric
 
-__all__ = ["COUNT_BITS", "COUNT_MASK", "Basics", "CategoryPlan", "Given"]
+__all__ = [
+    "COUNT_BITS",
+    "COUNT_MASK",
+    "POSITION_BITS",
+    "POSITION_MASK",
+    "Basics",
+    "CategoryPlan",
+    "Given",
+]
 
 # Each item's answer in plan order: a level key, a reviewer's score, or None (unanswered).
 Given = tuple[str | Decimal | None, ...]
@@ -27,6 +35,8 @@ Given = tuple[str | Decimal | None, ...]
 # without a second pass. A category never holds 2**16 items.
 COUNT_BITS = 16
 COUNT_MASK = (1 << COUNT_BITS) - 1
+POSITION_BITS = COUNT_BITS
+POSITION_MASK = COUNT_MASK
 _HUNDRED = Decimal(100)
 
 # Decimals for every unit count up to this many are built once per plan; beyond it (a rubric
@@ -70,9 +80,13 @@ class CategoryPlan:
         pick_answers: every item's answer from a mapping that answers every item, in one C
             call (None for a one-item category).
         lost_tables: per item, answer level key → units lost.
-        lost_decimal_tables: the same losses as Decimals.
+        loss_keys: per item, answer level key → the item's sort key in the "missing points"
+            order (`POSITION_MASK` of it is the position).
+        unanswered_loss_keys: per item, its sort key when unanswered.
         decimal_scores: per item, answer level key → points earned, for the exact slow path.
-        area_slices: `(area key, start, end, full marks)` per rubric area, in rubric order.
+        area_slices: `(area key, start, end, full marks)` per rubric area, in rubric order;
+            `area_keys`, `area_ranges` (slices) and `area_fulls` hold the same as columns.
+        level_keys: the answer level keys.
         scale: decimal places of one unit.
         basics: `Basics` per count of units from 0 to full marks (empty for a rubric whose
             units are too fine to tabulate).
@@ -81,13 +95,17 @@ class CategoryPlan:
 
     __slots__ = (
         "_decimals",
+        "area_fulls",
+        "area_keys",
+        "area_ranges",
         "area_slices",
         "basics",
         "category",
         "counted_tables",
         "decimal_scores",
         "item_ids",
-        "lost_decimal_tables",
+        "level_keys",
+        "loss_keys",
         "lost_tables",
         "pick_answers",
         "points",
@@ -95,6 +113,7 @@ class CategoryPlan:
         "rubric",
         "scale",
         "tables",
+        "unanswered_loss_keys",
     )
 
     def __init__(self, rubric: Rubric, category: str) -> None:
@@ -143,15 +162,30 @@ class CategoryPlan:
             slices.append((area.key, start, start + count, full))
             start += count
         self.area_slices = tuple(slices)
+        self.area_keys = tuple(key for key, _, _, _ in slices)
+        self.area_ranges = tuple(slice(start, end) for _, start, end, _ in slices)
+        self.area_fulls = tuple(full for _, _, _, full in slices)
+        self.level_keys = tuple(intern(level.key) for level in levels)
         total_units = sum(self.points_units)
         self._decimals: list[Decimal] = []
         self.basics: list[Basics] = []
         if total_units <= _MAX_CACHED_UNITS:
             self._decimals = [self._build_decimal(units) for units in range(total_units + 1)]
             self.basics = [self.basics_for(basic) for basic in self._decimals]
-        self.lost_decimal_tables: tuple[dict[str, Decimal], ...] = tuple(
-            {key: self.to_decimal(units) for key, units in table.items()}
-            for table in self.lost_tables
+        # Sort keys of the "missing points" order packed in one int: answered, then the units
+        # kept (largest loss first), then the position; ints sort without tuple comparisons.
+        most = max(self.points_units, default=0)
+        answered_bit = 1 << (most.bit_length() + POSITION_BITS)
+        self.loss_keys: tuple[dict[str, int], ...] = tuple(
+            {
+                key: answered_bit | (most - lost) << POSITION_BITS | position
+                for key, lost in table.items()
+            }
+            for position, table in enumerate(self.lost_tables)
+        )
+        self.unanswered_loss_keys = tuple(
+            (most - full) << POSITION_BITS | position
+            for position, full in enumerate(self.points_units)
         )
 
     def _build_decimal(self, units: int) -> Decimal:

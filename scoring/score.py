@@ -26,7 +26,15 @@ from typing import NamedTuple
 from scoring.decimals import CENT, ZERO
 from scoring.errors import InputError
 from scoring.inputs import BranchInput, check_claims
-from scoring.item_sums import AreaScore, Given, Loss, area_scores, item_losses, sum_items
+from scoring.item_sums import (
+    AreaScore,
+    Given,
+    Loss,
+    area_scores,
+    item_losses,
+    item_units,
+    sum_items,
+)
 from scoring.lazy import cached_view
 from scoring.model import Rubric
 from scoring.plan import CategoryPlan
@@ -95,8 +103,12 @@ class ScoreResult(_Figures):
     """
 
     @cached_view
+    def _units(self) -> list[int] | None:
+        return item_units(self.plan, self.given)
+
+    @cached_view
     def _losses(self) -> list[Loss]:
-        return item_losses(self.plan, self.given)
+        return item_losses(self.plan, self.given, self._units)
 
     @cached_view
     def missing(self) -> tuple[MissingItem, ...]:
@@ -130,7 +142,7 @@ class ScoreResult(_Figures):
     @cached_view
     def areas(self) -> tuple[AreaScore, ...]:
         """Each area's score and full marks, in rubric order."""
-        return area_scores(self.plan, self.given)
+        return area_scores(self.plan, self.given, self._units)
 
 
 def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
