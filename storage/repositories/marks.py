@@ -10,40 +10,58 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CompoundSelect, bindparam, func, literal, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, AnswerSource, Evidence
 from storage.repositories._dialect import table_of
 
-__all__ = ["AssessmentMarks", "assessment_marks"]
+__all__ = ["MARK_TYPES", "AssessmentMarks", "add_mark", "assessment_marks", "marks_of"]
 
 _ANSWER, _EVIDENCE = "answer", "evidence"
 # Core columns, not ORM attributes: the rows are plain values, and the ORM's per-statement
 # machinery would cost more than the query.
 _ANSWERS, _PIECES = table_of(Answer).c, table_of(Evidence).c
 
-_MARKS: CompoundSelect[Any] = union_all(
-    select(
-        literal(_ANSWER).label("kind"),
-        _ANSWERS.item_id,
-        _ANSWERS.level_key,
-        _ANSWERS.score,
-        null().label("pieces"),
-    ).where(
-        _ANSWERS.assessment_id == bindparam("assessment_id"),
-        _ANSWERS.source == AnswerSource.SELF,
-    ),
-    select(
-        literal(_EVIDENCE),
-        _PIECES.item_id,
-        null(),
-        null(),
-        func.count(),
-    )
-    .where(_PIECES.assessment_id == bindparam("assessment_id"))
-    .group_by(_PIECES.item_id),
-)
+# The types of a mark row's four value columns (item, level key, score, pieces), for a union
+# whose first select holds no marks (`storage.repositories.standing`).
+MARK_TYPES = (_ANSWERS.item_id.type, _ANSWERS.level_key.type, _ANSWERS.score.type, Integer())
+
+
+def marks_of(assessment_id: ColumnElement[Any], *padding: ColumnElement[Any]) -> list[Select[Any]]:
+    """The two selects of an assessment's marks: `kind, *padding, item, level, score, pieces`.
+
+    Args:
+        assessment_id: the assessment's id, a bound parameter or a scalar subquery.
+        *padding: columns put between the kind and the mark (a wider union's other columns).
+    """
+    return [
+        select(
+            literal(_ANSWER).label("kind"),
+            *padding,
+            _ANSWERS.item_id,
+            _ANSWERS.level_key,
+            _ANSWERS.score,
+            null().label("pieces"),
+        ).where(_ANSWERS.assessment_id == assessment_id, _ANSWERS.source == AnswerSource.SELF),
+        select(literal(_EVIDENCE), *padding, _PIECES.item_id, null(), null(), func.count())
+        .where(_PIECES.assessment_id == assessment_id)
+        .group_by(_PIECES.item_id),
+    ]
+
+
+_MARKS: CompoundSelect[Any] = union_all(*marks_of(bindparam("assessment_id")))
 
 
 @dataclass
@@ -69,10 +87,22 @@ def assessment_marks(session: Session, assessment_id: int) -> AssessmentMarks:
     for kind, item_id, level_key, score, pieces in session.connection().execute(
         _MARKS, {"assessment_id": assessment_id}
     ):
-        if kind == _EVIDENCE:
-            marks.evidence[item_id] = int(pieces)
-        elif level_key is not None:
-            marks.answers[item_id] = level_key
-        elif score is not None:
-            marks.answers[item_id] = score
+        add_mark(marks, kind, item_id, level_key, score, pieces)
     return marks
+
+
+def add_mark(
+    marks: AssessmentMarks,
+    kind: str,
+    item_id: str,
+    level_key: str | None,
+    score: Decimal | None,
+    pieces: int | None,
+) -> None:
+    """Adds one row of `marks_of`'s selects to `marks`."""
+    if kind == _EVIDENCE:
+        marks.evidence[item_id] = int(pieces or 0)
+    elif level_key is not None:
+        marks.answers[item_id] = level_key
+    elif score is not None:
+        marks.answers[item_id] = score
