@@ -84,8 +84,8 @@ def assessment_marks(session: Session, assessment_id: int) -> AssessmentMarks:
     assessment_id)` together.
     """
     marks = AssessmentMarks()
-    for kind, item_id, level_key, score, pieces in session.connection().execute(
-        _MARKS, {"assessment_id": assessment_id}
+    for kind, item_id, level_key, score, pieces in (
+        session.connection().execute(_MARKS, {"assessment_id": assessment_id}).all()
     ):
         add_mark(marks, kind, item_id, level_key, score, pieces)
     return marks

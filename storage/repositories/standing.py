@@ -174,11 +174,13 @@ def secretary_standing(session: Session, telegram_id: int) -> SecretaryStanding 
     """
     standing: Sequence[Any] | None = None
     marks = AssessmentMarks()
-    for row in session.connection().execute(_STANDING, {"telegram_id": telegram_id}):
-        if row[0] == _STANDING_KIND:
+    # All rows at once: iterating the result would fetch them one call at a time.
+    for row in session.connection().execute(_STANDING, {"telegram_id": telegram_id}).all():
+        kind = row[0]
+        if kind == _STANDING_KIND:
             standing = row
         else:
-            add_mark(marks, *row[0:1], *row[_ASSESSMENT_END:])
+            add_mark(marks, kind, row[-4], row[-3], row[-2], row[-1])
     if standing is None:
         return None
     cycle = standing[_BRANCH_END:_CYCLE_END]
