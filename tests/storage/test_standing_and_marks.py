@@ -117,6 +117,9 @@ async def test_the_standing_carries_the_marks_of_its_assessment_and_none_without
         repo.set_answer(
             session, assessment.id, "team.x", Decimal("2.5"), AnswerSource.REVIEWER, None, NOW
         )
+        repo.set_answer(
+            session, assessment.id, "team.y", Decimal("1.5"), AnswerSource.SELF, None, NOW
+        )
         for file_id in ("a", "b"):
             repo.add_evidence(
                 session, assessment.id, "rules.x", EvidenceKind.PHOTO, file_id, None, NOW
@@ -133,5 +136,10 @@ async def test_the_standing_carries_the_marks_of_its_assessment_and_none_without
         )
     )
     assert standing is not None and unstarted is not None
-    assert standing.marks == repo.AssessmentMarks({"team.study": "full"}, {"rules.x": 2})
+    assert standing.marks == repo.AssessmentMarks(
+        {"team.study": "full", "team.y": Decimal("1.5")}, {"rules.x": 2}
+    )
+    assert standing.marks == await database.run(
+        lambda session: repo.assessment_marks(session, standing.assessment.id)
+    )
     assert (unstarted.assessment, unstarted.marks) == (None, None)
