@@ -66,8 +66,8 @@ class Sitting:
     # repositories write the row with their own UPDATE statements).
     version: int = 0
     current_item_id: str | None = None
-    # The answers and evidence counts, read once per unit of work and kept up to date by
-    # `record_answer`; None until first needed.
+    # The answers and evidence counts, read with the standing (or once when first needed) and
+    # kept up to date by `record_answer`.
     _marks: AssessmentMarks | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -164,7 +164,11 @@ def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
     if cycle is None:
         work.say("common.no_assessment")
         return None
+    # The marks came with the standing; an assessment started just now reads them when needed
+    # (another process may have started it first).
+    marks = standing.marks
     if assessment is None:
+        marks = None
         if not start or cycle.state != CycleState.OPEN:
             work.say("common.no_assessment")
             return None
@@ -185,7 +189,9 @@ def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
     if not items:
         work.say("common.no_assessment")
         return None
-    return Sitting(standing.person_id, standing.branch, cycle, assessment, rubric, items)
+    sitting = Sitting(standing.person_id, standing.branch, cycle, assessment, rubric, items)
+    sitting._marks = marks
+    return sitting
 
 
 def check_press(work: Work, *, writes: bool = True) -> tuple[Sitting, CallbackData] | None:

@@ -22,6 +22,24 @@ and never sleep in its busy handler; `BEGIN IMMEDIATE` and the busy timeout stil
 writers of other processes on the same file. What remains is CPU, not waiting: SQLite releases
 the GIL only while it runs a statement, and the Python around each statement (SQLAlchemy Core,
 the flow's checks) holds it, so running the unit inline on the event loop measured the same.
+
+Each call into SQLite (a statement, a fetched row, the commit) releases the GIL and is then a
+hand-off: the thread waits for the event loop, busy with other users' presses, to offer the GIL
+back, every 5 ms by default. With 50 users at once `BEGIN IMMEDIATE` took 1,873 us of wall time
+in the thread against 86 us alone. Three answers were measured side by side in one process
+(`python -m benchmarks answer_path`'s workloads; a shared machine, so ranges of repeated runs):
+the thread with Python's 5 ms switch interval, 144-200 presses/s with 50 users and 126-154
+alone; the thread with a 0.5 ms interval, 157-245 and 130-278; inline on the event loop (no
+thread, no hand-offs), 128-206 and 140-185. Inline loses the overlap of SQLite's own work (GIL
+released) with the loop's Python and gained nothing measurable, and it would stop the whole bot,
+for up to the busy timeout, whenever another process (the admin CLI) holds the write lock. So
+the thread stays, and `bot.app.prepare_application` sets a 0.5 ms switch interval for the
+process: a unit of work's median wall time in the thread with 50 users went from 5.1 ms (2.6 ms
+of its CPU) to 2.6 ms (2.55 ms CPU), the convoy gone; alone it measured 2.1-2.6 ms either way
+(the lead's quiet run: 22% of bare PTB with 50 users at once went to 36%). The answer path also
+makes fewer calls: the marks come with the standing's statement, as one row of answers and one
+of evidence counts (`storage.repositories.marks`): a press is six statements, and its reads
+fetch three rows where they fetched one, then one per answer and per item with evidence.
 """
 
 from __future__ import annotations

@@ -88,8 +88,12 @@ def has_key(key: str, language: str = DEFAULT_LANGUAGE) -> bool:
     return key in _load(language)
 
 
+@cache
 def placeholders(key: str, language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
-    """Returns the placeholder names the text under `key` expects."""
+    """Returns the placeholder names the text under `key` expects.
+
+    Cached like the texts it parses: a card checks a dozen texts' placeholders on every press.
+    """
     return frozenset(
         field.split(".")[0].split("[")[0]
         for _, field, _, _ in _FORMATTER.parse(_raw(key, language))

@@ -10,40 +10,90 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CompoundSelect, bindparam, func, literal, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, AnswerSource, Evidence
 from storage.repositories._dialect import table_of
 
-__all__ = ["AssessmentMarks", "assessment_marks"]
+__all__ = ["MARK_TYPES", "AssessmentMarks", "add_mark", "assessment_marks", "marks_of"]
 
-_ANSWER, _EVIDENCE = "answer", "evidence"
+_ANSWER, _LEVELS, _EVIDENCE = "answer", "levels", "evidence"
 # Core columns, not ORM attributes: the rows are plain values, and the ORM's per-statement
 # machinery would cost more than the query.
 _ANSWERS, _PIECES = table_of(Answer).c, table_of(Evidence).c
 
-_MARKS: CompoundSelect[Any] = union_all(
-    select(
-        literal(_ANSWER).label("kind"),
-        _ANSWERS.item_id,
-        _ANSWERS.level_key,
-        _ANSWERS.score,
-        null().label("pieces"),
-    ).where(
-        _ANSWERS.assessment_id == bindparam("assessment_id"),
-        _ANSWERS.source == AnswerSource.SELF,
-    ),
-    select(
-        literal(_EVIDENCE),
-        _PIECES.item_id,
-        null(),
-        null(),
-        func.count(),
+# The types of a mark row's four value columns (item, level key or list, score, pieces), for a
+# union whose first select holds no marks (`storage.repositories.standing`).
+MARK_TYPES = (_ANSWERS.item_id.type, String(), _ANSWERS.score.type, Integer())
+# Lists of `item_id<field>value` joined by <entry>: control characters, which no rubric key
+# may contain (keys are lowercase ASCII letters, digits, "_" and ".").
+_FIELD, _ENTRY = "\x1f", "\x1e"
+
+
+def marks_of(assessment_id: ColumnElement[Any], *padding: ColumnElement[Any]) -> list[Select[Any]]:
+    """The selects of an assessment's marks: `kind, *padding, item, level, score, pieces`.
+
+    The level-key answers and the evidence counts come as one row each, a list in the level
+    column (every row fetched is a call into SQLite, and a hand-off of the GIL when it runs in
+    a thread); an answer that is a score (never the secretary's own, so far) comes as a row.
+
+    Args:
+        assessment_id: the assessment's id, a bound parameter or a scalar subquery.
+        *padding: columns put between the kind and the mark (a wider union's other columns).
+    """
+    counts = (
+        select(_PIECES.item_id, func.count().label("pieces"))
+        .where(_PIECES.assessment_id == assessment_id)
+        .group_by(_PIECES.item_id)
+        .subquery()
     )
-    .where(_PIECES.assessment_id == bindparam("assessment_id"))
-    .group_by(_PIECES.item_id),
-)
+    own = (_ANSWERS.assessment_id == assessment_id, _ANSWERS.source == AnswerSource.SELF)
+    # The score rows first: a union's first select types its columns (a Decimal score).
+    return [
+        select(
+            literal(_ANSWER).label("kind"),
+            *padding,
+            _ANSWERS.item_id,
+            null(),
+            _ANSWERS.score,
+            null(),
+        ).where(*own, _ANSWERS.level_key.is_(None), _ANSWERS.score.is_not(None)),
+        select(
+            literal(_LEVELS),
+            *padding,
+            null(),
+            func.aggregate_strings(_ANSWERS.item_id + _FIELD + _ANSWERS.level_key, _ENTRY),
+            null(),
+            null(),
+        ).where(*own, _ANSWERS.level_key.is_not(None)),
+        select(
+            literal(_EVIDENCE),
+            *padding,
+            null(),
+            func.aggregate_strings(
+                counts.c.item_id + _FIELD + cast(counts.c.pieces, String), _ENTRY
+            ),
+            null(),
+            null(),
+        ),
+    ]
+
+
+_MARKS: CompoundSelect[Any] = union_all(*marks_of(bindparam("assessment_id")))
 
 
 @dataclass
@@ -66,13 +116,29 @@ def assessment_marks(session: Session, assessment_id: int) -> AssessmentMarks:
     assessment_id)` together.
     """
     marks = AssessmentMarks()
-    for kind, item_id, level_key, score, pieces in session.connection().execute(
-        _MARKS, {"assessment_id": assessment_id}
+    for kind, item_id, level_key, score, pieces in (
+        session.connection().execute(_MARKS, {"assessment_id": assessment_id}).all()
     ):
-        if kind == _EVIDENCE:
-            marks.evidence[item_id] = int(pieces)
-        elif level_key is not None:
-            marks.answers[item_id] = level_key
-        elif score is not None:
-            marks.answers[item_id] = score
+        add_mark(marks, kind, item_id, level_key, score, pieces)
     return marks
+
+
+def add_mark(
+    marks: AssessmentMarks,
+    kind: str,
+    item_id: str,
+    level_key: str | None,
+    score: Decimal | None,
+    pieces: int | None,
+) -> None:
+    """Adds one row of `marks_of`'s selects to `marks` (`pieces` is in the lists now)."""
+    if kind == _ANSWER:
+        if score is not None:
+            marks.answers[item_id] = score
+    elif level_key:  # a list; NULL when there is nothing to list
+        for entry in level_key.split(_ENTRY):
+            item, _, value = entry.partition(_FIELD)
+            if kind == _LEVELS:
+                marks.answers[item] = value
+            else:
+                marks.evidence[item] = int(value)

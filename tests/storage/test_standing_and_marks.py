@@ -104,3 +104,42 @@ async def test_the_marks_are_the_own_answers_and_the_evidence_counts_in_one_read
     assert marks == repo.AssessmentMarks(
         {"team.study": "full", "team.elections": "none"}, {"team.study": 2, "rules.x": 1}
     )
+
+
+async def test_the_standing_carries_the_marks_of_its_assessment_and_none_without_one(
+    database,
+) -> None:
+    def seed(session: Session) -> None:
+        assessment = seed_assessment(session)
+        person = repo.get_or_create_person(session, 1001)
+        repo.grant_role(session, person, Role.SECRETARY, assessment.branch_id, NOW)
+        repo.set_answer(session, assessment.id, "team.study", "full", AnswerSource.SELF, None, NOW)
+        repo.set_answer(
+            session, assessment.id, "team.x", Decimal("2.5"), AnswerSource.REVIEWER, None, NOW
+        )
+        repo.set_answer(
+            session, assessment.id, "team.y", Decimal("1.5"), AnswerSource.SELF, None, NOW
+        )
+        for file_id in ("a", "b"):
+            repo.add_evidence(
+                session, assessment.id, "rules.x", EvidenceKind.PHOTO, file_id, None, NOW
+            )
+        other = seed_branch(session, name="西村党支部")
+        unstarted = repo.get_or_create_person(session, 1002)
+        repo.grant_role(session, unstarted, Role.SECRETARY, other.id, NOW)
+
+    await database.run(seed)
+    standing, unstarted = await database.run(
+        lambda session: (
+            repo.secretary_standing(session, 1001),
+            repo.secretary_standing(session, 1002),
+        )
+    )
+    assert standing is not None and unstarted is not None
+    assert standing.marks == repo.AssessmentMarks(
+        {"team.study": "full", "team.y": Decimal("1.5")}, {"rules.x": 2}
+    )
+    assert standing.marks == await database.run(
+        lambda session: repo.assessment_marks(session, standing.assessment.id)
+    )
+    assert (unstarted.assessment, unstarted.marks) == (None, None)
