@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring import BranchInput, Claim, Rubric, ScoreResult, default_rubric, score_branch
-from tests.scoring.builders import variant
+from tests.scoring.builders import answers_for_basic, variant
 from tests.scoring.reference import reference_score
 
 RUBRICS = {
@@ -33,14 +33,23 @@ def rubric_and_branch(draw: st.DrawFn) -> tuple[Rubric, BranchInput]:
     rubric = RUBRICS[draw(st.sampled_from(sorted(RUBRICS)))]
     category = draw(st.sampled_from([category.key for category in rubric.categories]))
     level_keys = [level.key for level in rubric.answer_levels]
-    # Mostly level keys, as secretaries answer; some branches are all answered alike.
     answers: dict[str, str | Decimal] = {}
-    for item in rubric.items_for(category):
-        kind = draw(st.sampled_from(["level", "level", "level", "score", "unanswered"]))
-        if kind == "level":
-            answers[item.id] = draw(st.sampled_from(level_keys))
-        elif kind == "score":
-            answers[item.id] = draw(_scores(item.points))
+    if draw(st.integers(min_value=0, max_value=3)) == 0:
+        # A basic score on an edge: the gate's minimum or a level's, or a point either side.
+        edges = [level.min_total for level in rubric.levels]
+        if rubric.gates.min_basic_100 is not None:
+            edges.append(rubric.gates.min_basic_100)
+        edge = draw(st.sampled_from(edges)) + draw(st.sampled_from([-1, 0, 0, 1]))
+        basic = min(max(edge, Decimal(0)), Decimal(100)) * rubric.basic_total / 100
+        answers = answers_for_basic(rubric, category, basic)
+    else:
+        # Mostly level keys, as secretaries answer, some reviewer scores, some unanswered.
+        for item in rubric.items_for(category):
+            kind = draw(st.sampled_from(["level", "level", "level", "score", "unanswered"]))
+            if kind == "level":
+                answers[item.id] = draw(st.sampled_from(level_keys))
+            elif kind == "score":
+                answers[item.id] = draw(_scores(item.points))
     bonus: tuple[Claim, ...] = ()
     if rubric.bonus is not None:
         kinds = st.sampled_from([kind.key for kind in rubric.bonus.kinds])
@@ -57,6 +66,7 @@ def rubric_and_branch(draw: st.DrawFn) -> tuple[Rubric, BranchInput]:
         | st.decimals(min_value=0, max_value=100, places=2)
         | st.decimals(min_value=0, max_value=100, places=3)
         | st.sampled_from([Decimal(0), Decimal(100), Decimal("66.67"), Decimal("90")])
+        | st.sampled_from([level.min_total for level in rubric.levels])
     )
     return rubric, BranchInput(category, answers, bonus, deductions, review)
 
