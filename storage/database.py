@@ -45,6 +45,7 @@ fetch three rows where they fetched one, then one per answer and per item with e
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -67,7 +68,7 @@ __all__ = ["Database", "create_database", "open_database", "upgrade_database"]
 T = TypeVar("T")
 
 
-class Database:
+class Database(ABC):
     """An open database: `run` units of work on it, `dispose` of it at shutdown.
 
     Attributes:
@@ -78,6 +79,7 @@ class Database:
     url: str
     dialect: str
 
+    @abstractmethod
     async def run(self, work: Callable[[Session], T]) -> T:
         """Runs `work` in one transaction and commits; rolls back and re-raises if it raises.
 
@@ -88,20 +90,19 @@ class Database:
         Returns:
             What `work` returned.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     async def upgrade(self, revision: str = "head") -> None:
         """Runs the Alembic migrations up to `revision` (head by default)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def dispose(self) -> None:
         """Closes every connection; the database cannot run work afterwards."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def sync_engine(self) -> Engine:
         """The synchronous engine underneath, for event listeners (statement counting)."""
-        raise NotImplementedError
 
 
 class SqliteDatabase(Database):
