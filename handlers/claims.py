@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.callbacks import Kind
 from handlers.cards import Screen, back_row, button, format_points
@@ -52,34 +52,13 @@ def _show_claims(work: Work) -> None:
 def _menu(work: Work, sitting: Sitting) -> Screen:
     """The claims menu: what is declared, and a button per bonus and deduction kind."""
     rubric = sitting.rubric
-    ident, marker = sitting.assessment.id, sitting.marker
-    declared = [_line(sitting, claim) for claim in claims_of(work.session, ident)]
-    rows = []
+    declared = [_line(sitting, claim) for claim in claims_of(work.session, sitting.assessment.id)]
+    rows: list[list[InlineKeyboardButton]] = []
     if rubric.bonus is not None:
-        rows += [
-            [
-                button(
-                    text("claims.bonus_button", label=kind.label),
-                    Kind.BONUS_KIND,
-                    ident,
-                    marker,
-                    kind.key,
-                )
-            ]
-            for kind in rubric.bonus.kinds
-        ]
-    rows += [
-        [
-            button(
-                text("claims.deduction_button", label=kind.label),
-                Kind.DEDUCTION_KIND,
-                ident,
-                marker,
-                kind.key,
-            )
-        ]
-        for kind in rubric.deductions.kinds
-    ]
+        rows += _kind_rows("claims.bonus_button", Kind.BONUS_KIND, sitting, rubric.bonus.kinds)
+    rows += _kind_rows(
+        "claims.deduction_button", Kind.DEDUCTION_KIND, sitting, rubric.deductions.kinds
+    )
     view = sitting.card_view(work)
     rows.append(back_row(view))
     body = text(
@@ -89,6 +68,17 @@ def _menu(work: Work, sitting: Sitting) -> Screen:
         claims="\n".join(declared) or text("claims.none_yet"),
     )
     return Screen(body, InlineKeyboardMarkup(rows))
+
+
+def _kind_rows(
+    label_key: str, kind: Kind, sitting: Sitting, kinds: tuple[ClaimKind, ...]
+) -> list[list[InlineKeyboardButton]]:
+    """One button per claim kind, each on its own row."""
+    ident, marker = sitting.assessment.id, sitting.marker
+    return [
+        [button(text(label_key, label=claim_kind.label), kind, ident, marker, claim_kind.key)]
+        for claim_kind in kinds
+    ]
 
 
 def _line(sitting: Sitting, claim: Claim) -> str:
