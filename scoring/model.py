@@ -35,10 +35,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Category:
-    """A branch category (领域), e.g. `rural` / 农村党支部."""
+    """A branch category (领域), e.g. `rural` / 农村党支部.
+
+    `aliases` are the other names an organisation list may use for it (农村, 村); a name is
+    taken as a category only when the rubric declares it, never guessed.
+    """
 
     key: str
     label: str
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -151,10 +151,36 @@ def _read_kinds(reader: RubricReader, value: Any, path: str) -> tuple[Kind, ...]
 
 
 def _read_categories(reader: RubricReader, value: Any) -> tuple[Category, ...]:
-    """Reads the branch categories (领域)."""
-    return tuple(
-        Category(kind.key, kind.label) for kind in _read_kinds(reader, value, "categories")
+    """Reads the branch categories (领域), each with the other names it may be written as."""
+    categories = []
+    for index, entry in enumerate(reader.sequence(value, "categories")):
+        path = join("categories", index)
+        fields = reader.mapping(entry, path, ("key", "label"), ("aliases",))
+        if fields is None:
+            continue
+        aliases = reader.sequence(
+            fields.get("aliases", []), join(path, "aliases"), allow_empty=True
+        )
+        categories.append(
+            Category(
+                key=reader.key(fields.get("key"), join(path, "key")),
+                label=reader.text(fields.get("label"), join(path, "label")),
+                aliases=tuple(
+                    reader.text(alias, join(join(path, "aliases"), position))
+                    for position, alias in enumerate(aliases)
+                ),
+            )
+        )
+    reader.unique(
+        ((join(join("categories", i), "key"), c.key) for i, c in enumerate(categories)), "key"
     )
+    names = (
+        (join(join("categories", i), "aliases"), name)
+        for i, category in enumerate(categories)
+        for name in (category.label, *category.aliases)
+    )
+    reader.unique(names, "category name")
+    return tuple(categories)
 
 
 def _read_answer_levels(reader: RubricReader, value: Any) -> tuple[AnswerLevel, ...]:

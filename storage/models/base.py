@@ -71,6 +71,7 @@ class AssessmentState(StrEnum):
     """The procedure steps of DOMAIN.md, in order."""
 
     IN_PROGRESS = "in_progress"
+    OVERDUE = "overdue"  # the deadline passed before it was submitted: locked like a submission
     SUBMITTED = "submitted"
     RETURNED = "returned"
     REVIEWED = "reviewed"
@@ -114,15 +115,26 @@ class ClaimStatus(StrEnum):
 class DeliveryKind(StrEnum):
     """Messages the bot owes someone."""
 
-    REMINDER = "reminder"
-    RESULT = "result"
+    REMINDER = "reminder"  # to a secretary before the deadline
+    OVERDUE = "overdue"  # to a secretary the day after a missed deadline
+    DIGEST = "digest"  # to a town's reviewers: who is behind
+    RESULT = "result"  # to a secretary when the branch is named
+    REVIEW_EVENT = "review_event"  # to a secretary: returned for revision, a claim decided
 
 
 class DeliveryState(StrEnum):
-    """pending → sending → sent | failed_permanent | unknown (crashed while sending)."""
+    """pending → sending → sent, or one of the ends below.
+
+    `unknown`: the process died while sending; Telegram may have shown it, so it is never sent
+    again. `unreachable`: Telegram answered 403 (blocked, deactivated). `cancelled`: no longer
+    owed (the deadline moved, the secretary submitted). `expired`: too late to be worth sending.
+    """
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED_PERMANENT = "failed_permanent"
     UNKNOWN = "unknown"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"

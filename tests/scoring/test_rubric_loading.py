@@ -241,3 +241,35 @@ def test_the_example_in_the_readme_is_a_valid_rubric() -> None:
     assert example is not None
     rubric = parse_rubric(example.group(1), source="README.md")
     assert [level.stars for level in rubric.levels] == [5, 4, 3, 0]
+
+
+def test_categories_carry_the_other_names_the_rubric_declares() -> None:
+    rubric = parse_rubric(
+        MINIMAL.replace(
+            "{key: rural, label: 农村党支部}",
+            "{key: rural, label: 农村党支部, aliases: [农村, 村]}",
+        )
+    )
+    assert [(c.key, c.aliases) for c in rubric.categories] == [
+        ("rural", ("农村", "村")),
+        ("retired", ()),
+    ]
+
+
+def test_the_default_rubric_does_not_take_a_bare_enterprise_for_non_public() -> None:
+    names = {name for category in default_rubric().categories for name in category.aliases}
+    assert "非公" in names
+    assert "企业" not in names
+
+
+def test_a_category_name_used_twice_is_a_problem() -> None:
+    twice = MINIMAL.replace(
+        "{key: retired, label: 离退休党支部}",
+        "{key: retired, label: 离退休党支部, aliases: [农村党支部]}",
+    )
+    with pytest.raises(RubricError) as raised:
+        parse_rubric(twice)
+    assert raised.value.problems == [
+        "<string>: categories[1].aliases: duplicate category name '农村党支部' "
+        "(first at categories[0].aliases)"
+    ]
