@@ -20,19 +20,27 @@ from bot.cli.admin_support import (
     DatabaseOption,
     JsonOption,
     TownOption,
+    check_telegram_id,
+    excerpt,
     fail,
     find_town_or_fail,
+    find_unique_town,
     in_transaction,
     local_time,
     print_json,
+    printable,
 )
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from storage.models import Role
+
 __all__ = ["register"]
 
 DEFAULT_INVITE_DAYS = 14
+# Bad rows of an import shown one per line; past this, a count of the rest.
+MAX_PROBLEM_LINES = 100
 
 db_app = typer.Typer(help="The database: create or migrate it.", no_args_is_help=True)
 org_app = typer.Typer(help="The organisation tree: county, towns, branches.", no_args_is_help=True)
@@ -80,20 +88,50 @@ def org_import(
     skip_bad: Annotated[
         bool, typer.Option("--skip-bad", help="Import the good rows even if some rows are bad.")
     ] = False,
+    rubric: Annotated[
+        Path | None,
+        typer.Option(
+            "--rubric",
+            help="Rubric YAML whose categories 类别 may name; default: each town's open "
+            "cycle's rubric, else the built-in one.",
+        ),
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Imports or updates branches from a spreadsheet; the same file again changes nothing."""
-    from storage.org_import import OrgFileError, import_org_rows, read_org_file
+    from scoring import RubricError, load_rubric
+    from storage.org_import import (
+        ImportReport,
+        OrgFileError,
+        RowProblem,
+        categories_in_force,
+        check_org_rows,
+        import_org_rows,
+        read_org_records,
+    )
 
     try:
-        rows, problems = read_org_file(file)
+        records, unread = read_org_records(file)
+        chosen = None if rubric is None else load_rubric(rubric)
     except OrgFileError as error:
-        fail(str(error))
-    for problem in problems:
-        typer.echo(f"{file}: {problem}", err=True)
-    if problems and not skip_bad:
+        fail(printable(str(error)))
+    except RubricError as error:
+        fail("\n".join(error.problems))
+
+    def work(session: Session) -> tuple[ImportReport | None, list[RowProblem]]:
+        rows, problems = check_org_rows(records, categories_in_force(session, chosen))
+        problems = sorted(unread + problems, key=lambda problem: problem.row)
+        if problems and not skip_bad:
+            return None, problems
+        return import_org_rows(session, rows), problems
+
+    report, problems = in_transaction(database_url, work)
+    for problem in problems[:MAX_PROBLEM_LINES]:
+        typer.echo(printable(f"{file}: {problem}"), err=True)
+    if len(problems) > MAX_PROBLEM_LINES:
+        typer.echo(f"{file}: and {len(problems) - MAX_PROBLEM_LINES} more bad rows", err=True)
+    if report is None:
         fail(f"{len(problems)} bad rows: nothing imported (fix them, or use --skip-bad)")
-    report = in_transaction(database_url, lambda session: import_org_rows(session, rows))
     for label in report.created:
         typer.echo(f"created  {label}")
     for label in report.updated:
@@ -107,32 +145,44 @@ def org_import(
 @org_app.command("list")
 def org_list(
     town: Annotated[str | None, typer.Option("--town", help="Only this town.")] = None,
+    as_json: JsonOption = False,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Lists towns and their branches with category and code."""
-    from sqlalchemy import select
+    """Lists towns and their branches with category, code and secretary's name."""
+    from storage.repositories.orgs import all_towns, branches_of_town
 
-    from storage.models import Branch, Town
-    from storage.repositories import branches_of_town
+    def work(session: Session) -> list[dict[str, str | None]]:
+        towns = [find_town_or_fail(session, town)] if town else all_towns(session)
+        return [
+            {
+                "county": each.county.name,
+                "town": each.name,
+                "branch": branch.name,
+                "category": branch.category,
+                "secretary": branch.secretary_name,
+                "code": branch.code,
+            }
+            for each in towns
+            for branch in branches_of_town(session, each.id)
+        ]
 
-    def work(session: Session) -> list[str]:
-        towns = (
-            [find_town_or_fail(session, town)]
-            if town
-            else session.scalars(select(Town)).unique().all()
+    branches = in_transaction(database_url, work)
+    if as_json:
+        print_json(branches)
+        return
+    shown_town = None
+    for branch in branches:
+        if (branch["county"], branch["town"]) != shown_town:
+            shown_town = (branch["county"], branch["town"])
+            typer.echo(printable(f"{branch['county']}/{branch['town']}"))
+        typer.echo(
+            printable(
+                f"  {branch['branch']}  {branch['category']}  {branch['code'] or '-'}  "
+                f"{branch['secretary'] or '-'}"
+            )
         )
-        lines = []
-        for each in towns:
-            lines.append(f"{each.county.name}/{each.name}")
-            branches: list[Branch] = branches_of_town(session, each.id)
-            lines += [
-                f"  {b.name}  {b.category}  {b.code or '-'}  {b.secretary_name or '-'}"
-                for b in branches
-            ]
-        return lines
-
-    for line in in_transaction(database_url, work):
-        typer.echo(line)
+    if not branches:
+        typer.echo("no branches yet (pingxing org import)", err=True)
 
 
 # --- invite ---------------------------------------------------------------------------------
@@ -159,6 +209,7 @@ def invite_create(
 ) -> None:
     """Makes a fresh single-use code per branch. Codes are shown once only: hand them out now."""
     from storage.repositories import branches_of_town, create_invite
+    from storage.repositories.orgs import find_branch
 
     if (branch is None) == (not all_branches):
         fail("name one branch with --branch, or use --all for every branch of the town")
@@ -168,9 +219,10 @@ def invite_create(
         found = find_town_or_fail(session, town)
         branches = branches_of_town(session, found.id)
         if branch is not None:
-            branches = [each for each in branches if each.name == branch.strip()]
-            if not branches:
-                raise BadInput(f"town {found.name!r} has no branch {branch!r}")
+            wanted = find_branch(session, town, branch)
+            if wanted is None:
+                raise BadInput(f"town {printable(found.name)} has no branch {excerpt(branch)}")
+            branches = [wanted]
         now = datetime.now(UTC)
         invites = []
         for each in branches:
@@ -192,7 +244,8 @@ def invite_create(
         print_json(invites)
         return
     for invite in invites:
-        typer.echo(f"{invite['town']}/{invite['branch']}\t{invite['link'] or invite['code']}")
+        name = printable(f"{invite['town']}/{invite['branch']}")
+        typer.echo(f"{name}\t{invite['link'] or invite['code']}")
     typer.echo(
         f"{len(invites)} codes, valid for {expires} days; they cannot be shown again", err=True
     )
@@ -209,30 +262,51 @@ TelegramIdOption = Annotated[
 ]
 
 
-def _org_id(session: Session, role: str, org: str) -> tuple[Any, int]:
-    """Resolves `--role` and `--org` to the role and the organisation's id."""
+# What a role is granted over, as `--org` names it.
+_ORG_LEVEL = {"county": "county", "town": "town", "secretary": "branch, written town/branch"}
+
+
+def _org_id(session: Session, role: str, org: str) -> tuple[Role, int]:
+    """Resolves `--role` and `--org` to the role and the id of an organisation at the level the
+    role needs (county, town, or branch for a secretary)."""
     from storage.models import Role
-    from storage.repositories import find_branch, find_county
+    from storage.repositories.orgs import find_branch, find_county
 
     try:
         parsed = Role(role.strip().lower())
     except ValueError:
-        raise BadInput(f"unknown role {role!r}: use town, county or secretary") from None
+        raise BadInput(f"unknown role {excerpt(role)}: use town, county or secretary") from None
+    found: Any = None
     if parsed is Role.COUNTY:
-        county = find_county(session, org)
-        if county is None:
-            raise BadInput(f"no county {org!r}")
-        return parsed, county.id
-    if parsed is Role.TOWN:
-        return parsed, find_town_or_fail(session, org).id
-    town_name, _, branch_name = org.rpartition("/")
-    if not town_name:
-        raise BadInput(f"name the branch as town/branch, got {org!r}")
-    find_town_or_fail(session, town_name)
-    found = find_branch(session, town_name, branch_name)
+        found = find_county(session, org)
+    elif parsed is Role.TOWN:
+        found = find_unique_town(session, org)
+    elif "/" in org:
+        town_name, _, branch_name = org.rpartition("/")
+        if find_unique_town(session, town_name) is not None:
+            found = find_branch(session, town_name, branch_name)
     if found is None:
-        raise BadInput(f"town {town_name!r} has no branch {branch_name!r}")
-    return parsed, found.id
+        level = _level_of(session, org)
+        named = f"{excerpt(org)} is a {level}" if level else f"there is no {excerpt(org)}"
+        raise BadInput(f"--role {parsed} needs a {_ORG_LEVEL[parsed]}: {named}")
+    return parsed, int(found.id)
+
+
+def _level_of(session: Session, name: str) -> str | None:
+    """Which level of the tree `name` names, for saying why a grant was refused."""
+    from storage.repositories.orgs import AmbiguousOrgName, find_branch, find_county, find_town
+
+    town_name, _, branch_name = name.rpartition("/")
+    try:
+        if find_county(session, name) is not None:
+            return "county"
+        if find_town(session, name) is not None:
+            return "town"
+        if town_name and find_branch(session, town_name, branch_name) is not None:
+            return "branch"
+    except AmbiguousOrgName:
+        return "town"
+    return None
 
 
 @role_app.command("grant")
@@ -246,12 +320,13 @@ def role_grant(
     from storage.repositories import get_or_create_person, grant_role
 
     def work(session: Session) -> None:
+        check_telegram_id(telegram_id)
         parsed, org_id = _org_id(session, role, org)
         person = get_or_create_person(session, telegram_id)
         grant_role(session, person, parsed, org_id, datetime.now(UTC))
 
     in_transaction(database_url, work)
-    typer.echo(f"{telegram_id} is now {role} of {org}")
+    typer.echo(printable(f"{telegram_id} is now {role} of {org}"))
 
 
 @role_app.command("revoke")
@@ -265,6 +340,7 @@ def role_revoke(
     from storage.repositories import find_person, revoke_role
 
     def work(session: Session) -> int:
+        check_telegram_id(telegram_id)
         parsed, org_id = _org_id(session, role, org)
         person = find_person(session, telegram_id)
         if person is None:
@@ -272,37 +348,23 @@ def role_revoke(
         return revoke_role(session, person, parsed, org_id, datetime.now(UTC))
 
     if in_transaction(database_url, work) == 0:
-        fail(f"{telegram_id} was not {role} of {org}")
-    typer.echo(f"{telegram_id} is no longer {role} of {org}")
+        fail(printable(f"{telegram_id} was not {role} of {org}"))
+    typer.echo(printable(f"{telegram_id} is no longer {role} of {org}"))
 
 
 @role_app.command("list")
 def role_list(database_url: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Lists the active role grants: who, which role, over what, since when."""
-    from sqlalchemy import select
-
-    from storage.models import Branch, County, Role, Town
     from storage.repositories import list_roles
+    from storage.repositories.orgs import org_label
 
     def work(session: Session) -> list[dict[str, Any]]:
-        counties = {c.id: c.name for c in session.scalars(select(County)).all()}
-        towns = {t.id: t for t in session.scalars(select(Town)).unique().all()}
-        branches = {b.id: b for b in session.scalars(select(Branch)).all()}
-
-        def org_name(role: str, org_id: int) -> str:
-            if role == Role.COUNTY:
-                return counties.get(org_id, f"#{org_id}")
-            if role == Role.TOWN:
-                return towns[org_id].name if org_id in towns else f"#{org_id}"
-            found = branches.get(org_id)
-            return f"{towns[found.town_id].name}/{found.name}" if found else f"#{org_id}"
-
         return [
             {
                 "telegram_id": grant.person.telegram_id,
                 "name": grant.person.display_name,
                 "role": grant.role,
-                "org": org_name(grant.role, grant.org_id),
+                "org": org_label(session, grant.role, grant.org_id),
                 "granted_at": local_time(grant.granted_at),
             }
             for grant in list_roles(session)
@@ -314,8 +376,8 @@ def role_list(database_url: DatabaseOption = None, as_json: JsonOption = False) 
         return
     for grant in grants:
         typer.echo(
-            f"{grant['telegram_id']}\t{grant['role']}\t{grant['org']}\t"
-            f"{grant['name'] or '-'}\tsince {grant['granted_at']}"
+            f"{grant['telegram_id']}\t{grant['role']}\t{printable(grant['org'])}\t"
+            f"{printable(grant['name'] or '-')}\tsince {grant['granted_at']}"
         )
     if not grants:
         typer.echo("no roles granted yet", err=True)

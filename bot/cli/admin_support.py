@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -22,21 +22,34 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_INVALID",
+    "LATEST_DEADLINE_MONTH",
+    "MAX_TELEGRAM_ID",
     "SHANGHAI",
     "BadInput",
     "DatabaseOption",
     "JsonOption",
     "TownOption",
+    "check_telegram_id",
+    "excerpt",
     "fail",
     "find_town_or_fail",
+    "find_unique_town",
     "in_transaction",
     "local_time",
+    "parse_deadline",
     "print_json",
+    "printable",
 ]
 
 EXIT_INVALID = 2
 # China keeps one offset all year (no daylight saving since 1991), so a fixed zone is exact.
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+# A year's rating may close early the next year, but not later than the end of this month.
+LATEST_DEADLINE_MONTH = 3
+# Bot API, User.id: "has at most 52 significant bits".
+MAX_TELEGRAM_ID = 2**52 - 1
+# How much of a bad value a message repeats.
+EXCERPT_CHARS = 40
 
 T = TypeVar("T")
 
@@ -82,6 +95,60 @@ def in_transaction(url: str | None, work: Callable[[Session], T]) -> T:
         fail(str(problem))
 
 
+def excerpt(value: str) -> str:
+    """`value` quoted for a message, cut to `EXCERPT_CHARS` so a huge value is never echoed."""
+    shown = value if len(value) <= EXCERPT_CHARS else value[:EXCERPT_CHARS] + "…"
+    return printable(repr(shown))
+
+
+def printable(text: str) -> str:
+    """`text` with each character a terminal would not show as itself escaped (\\x1b, \\u202e)."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
+def parse_deadline(text: str, year: int, today: date | None = None) -> datetime:
+    """Reads a cycle's self-assessment deadline: a day `YYYY-MM-DD`, ending at 23:59:59 Beijing
+    time.
+
+    The day may not be in the past (`today`, Beijing's date when None), and must fall in the
+    cycle's `year` or by the end of March of the next.
+
+    Raises:
+        BadInput: not a date, or a date outside that range; the message gives the range.
+    """
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(
+            f"--deadline must be a date like {year}-12-31, got {excerpt(text)}"
+        ) from None
+    today = today or datetime.now(SHANGHAI).date()
+    earliest = max(date(year, 1, 1), today)
+    latest = date(year + 1, LATEST_DEADLINE_MONTH + 1, 1) - timedelta(days=1)
+    if day < today:
+        raise BadInput(f"--deadline {day} is in the past (today is {today} in Beijing)")
+    if not earliest <= day <= latest:
+        raise BadInput(
+            f"--deadline {day} does not fit the {year} cycle: give a day from {earliest} "
+            f"to {latest}"
+        )
+    return datetime.combine(day, time(23, 59, 59), SHANGHAI)
+
+
+def check_telegram_id(telegram_id: int) -> int:
+    """Returns the id if it can be a Telegram user's: 1 to 2**52 - 1.
+
+    Raises:
+        BadInput: zero, negative, or too big; the message gives the range.
+    """
+    if not 1 <= telegram_id <= MAX_TELEGRAM_ID:
+        raise BadInput(
+            f"--telegram-id must be a Telegram user id, a whole number from 1 to "
+            f"{MAX_TELEGRAM_ID:,}; got {excerpt(str(telegram_id))}"
+        )
+    return telegram_id
+
+
 def print_json(data: Any) -> None:
     """Prints `data` as indented JSON, Chinese left readable."""
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -92,16 +159,21 @@ def local_time(instant: datetime | None) -> str:
     return "-" if instant is None else instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def find_town_or_fail(session: Session, name: str) -> Town:
-    """The town called `name` (or county/town); BadInput when unknown or ambiguous."""
-    from storage.repositories import AmbiguousOrgName, find_town
+def find_unique_town(session: Session, name: str) -> Town | None:
+    """The town called `name` (or county/town), None when unknown; BadInput when ambiguous."""
+    from storage.repositories.orgs import AmbiguousOrgName, find_town
 
     try:
-        town = find_town(session, name)
+        return find_town(session, name)
     except AmbiguousOrgName as error:
-        raise BadInput(f"{error}; write it as county/town") from None
+        raise BadInput(f"{printable(str(error))}; write it as county/town") from None
+
+
+def find_town_or_fail(session: Session, name: str) -> Town:
+    """The town called `name` (or county/town); BadInput when unknown or ambiguous."""
+    town = find_unique_town(session, name)
     if town is None:
         raise BadInput(
-            f"no town {name!r}; import the organisation list first (pingxing org import)"
+            f"no town {excerpt(name)}; import the organisation list first (pingxing org import)"
         )
     return town

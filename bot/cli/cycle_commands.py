@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.cli.admin_support import (
-    SHANGHAI,
     BadInput,
     DatabaseOption,
     JsonOption,
     TownOption,
+    excerpt,
     fail,
     find_town_or_fail,
     in_transaction,
     local_time,
+    parse_deadline,
     print_json,
+    printable,
 )
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from scoring import Rubric
     from storage.models import Town
+    from storage.repositories import BranchProgress
 
 __all__ = ["register"]
 
@@ -40,22 +44,13 @@ def register(app: typer.Typer) -> None:
 # --- cycle ----------------------------------------------------------------------------------
 
 
-def _deadline(text: str) -> datetime:
-    """The end of the given day in Asia/Shanghai, as an aware instant."""
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        fail(f"--deadline must be a date like 2026-12-31, got {text!r}")
-    return datetime.combine(day, time(23, 59, 59), SHANGHAI)
-
-
 def _reminder_days(text: str) -> list[int]:
     try:
         days = [int(part) for part in text.replace("，", ",").split(",") if part.strip()]
     except ValueError:
-        fail(f"--reminder-days must be whole days like 7,3,1, got {text!r}")
+        fail(f"--reminder-days must be whole days like 7,3,1, got {excerpt(text)}")
     if any(day < 0 for day in days):
-        fail(f"--reminder-days cannot be negative, got {text!r}")
+        fail(f"--reminder-days cannot be negative, got {excerpt(text)}")
     return days
 
 
@@ -67,7 +62,8 @@ def cycle_open(
         str,
         typer.Option(
             "--deadline",
-            help="Last day for self-assessment, YYYY-MM-DD (Beijing time, end of day).",
+            help="Last day for self-assessment, YYYY-MM-DD (Beijing time, end of day), "
+            "in the year or by the end of March of the next.",
         ),
     ],
     rubric: Annotated[
@@ -80,14 +76,23 @@ def cycle_open(
     database_url: DatabaseOption = None,
 ) -> None:
     """Opens a town's rating year; the rubric is copied in, so later edits to it change nothing."""
-    from scoring import RubricError, default_rubric_text
+    from scoring import RubricError, default_rubric_text, load_rubric
     from storage.repositories import CycleExists, open_cycle
 
-    deadline_at = _deadline(deadline)
+    try:
+        deadline_at = parse_deadline(deadline, year)
+    except BadInput as error:
+        fail(str(error))
     days = _reminder_days(reminder_days)
     if rubric is not None and not rubric.is_file():
         fail(f"no rubric file {rubric}")
-    rubric_text = default_rubric_text() if rubric is None else rubric.read_text(encoding="utf-8")
+    rubric_text = default_rubric_text()
+    if rubric is not None:
+        try:
+            load_rubric(rubric)  # checked here too, so that the problems name the file
+        except RubricError as error:
+            fail("\n".join(error.problems))
+        rubric_text = rubric.read_text(encoding="utf-8")
 
     def work(session: Session) -> str:
         found = find_town_or_fail(session, town)
@@ -113,14 +118,12 @@ def cycle_list(
     database_url: DatabaseOption = None,
 ) -> None:
     """Lists rating years: town, year, state, deadline."""
-    from sqlalchemy import select
-
-    from storage.models import Town
     from storage.repositories import cycles_of
+    from storage.repositories.orgs import all_towns
 
     def work(session: Session) -> list[str]:
         town_id = find_town_or_fail(session, town).id if town else None
-        names = {t.id: t.name for t in session.scalars(select(Town)).unique().all()}
+        names = {each.id: printable(each.name) for each in all_towns(session)}
         return [
             f"{names[c.town_id]}\t{c.year}\t{c.state}\tdeadline {local_time(c.deadline_at)}"
             for c in cycles_of(session, town_id)
@@ -138,9 +141,13 @@ def _cycle(session: Session, town: Town, year: int | None) -> Any:
 
     cycle = current_cycle(session, town.id) if year is None else find_cycle(session, town.id, year)
     if cycle is None:
-        which = "an open cycle" if year is None else f"a {year} cycle"
-        raise BadInput(f"town {town.name!r} has no {which} (pingxing cycle open)")
+        raise BadInput(_no_cycle(town, year))
     return cycle
+
+
+def _no_cycle(town: Town, year: int | None) -> str:
+    which = "open cycle" if year is None else f"{year} cycle"
+    return f"town {printable(town.name)} has no {which} (pingxing cycle open)"
 
 
 @cycle_app.command("show")
@@ -152,26 +159,20 @@ def cycle_show(
     database_url: DatabaseOption = None,
 ) -> None:
     """Shows a rating year: deadline, reminders, the pinned rubric, assessments by state."""
-    from sqlalchemy import func, select
-
-    from storage.models import Assessment
+    from storage.repositories.status import assessment_state_counts
 
     def work(session: Session) -> list[str]:
         found = find_town_or_fail(session, town)
         cycle = _cycle(session, found, year)
-        counts = session.execute(
-            select(Assessment.state, func.count())
-            .where(Assessment.cycle_id == cycle.id)
-            .group_by(Assessment.state)
-        )
-        by_state = ", ".join(f"{state} {count}" for state, count in counts) or "none started"
+        counts = assessment_state_counts(session, cycle.id)
+        by_state = ", ".join(f"{state} {count}" for state, count in counts.items())
         return [
-            f"town: {found.county.name}/{found.name}",
+            f"town: {printable(found.county.name)}/{printable(found.name)}",
             f"year: {cycle.year} ({cycle.state})",
             f"deadline: {local_time(cycle.deadline_at)} (Beijing time)",
             f"reminders: {', '.join(str(d) for d in cycle.reminder_days)} days before",
             f"rubric sha256: {cycle.rubric_sha256}",
-            f"assessments: {by_state}",
+            f"assessments: {by_state or 'none started'}",
         ]
 
     for line in in_transaction(database_url, work):
@@ -189,41 +190,65 @@ def status(
     as_json: JsonOption = False,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Shows each branch: secretary bound, state, items answered, provisional basic score."""
-    from scoring import BranchInput, format_decimal, score_branch
-    from storage.repositories import cycle_rubric, town_progress
+    """Shows each branch: secretary bound, state, items answered, provisional basic score.
 
-    def work(session: Session) -> list[dict[str, Any]]:
+    Without an open cycle (and no `--year`), shows which branches have a secretary bound.
+    """
+    from storage.repositories import current_cycle, cycle_rubric, town_progress
+
+    def work(session: Session) -> tuple[list[dict[str, Any]], str | None]:
         found = find_town_or_fail(session, town)
+        if year is None and current_cycle(session, found.id) is None:
+            progress = town_progress(session, found.id, None)
+            return [_progress_row(found, each, None) for each in progress], _no_cycle(found, None)
         cycle = _cycle(session, found, year)
         rubric = cycle_rubric(cycle)
-        rows = []
-        for progress in town_progress(session, found.id, cycle.id):
-            category = progress.branch.category
-            item_ids = {item.id for item in rubric.items_for(category)}
-            answers = {key: value for key, value in progress.answers.items() if key in item_ids}
-            basic = score_branch(rubric, BranchInput(category, answers)).basic
-            rows.append(
-                {
-                    "town": found.name,
-                    "branch": progress.branch.name,
-                    "bound": progress.bound,
-                    "state": progress.state or "not_started",
-                    "answered": len(answers),
-                    "items": len(item_ids),
-                    "basic": format_decimal(basic),
-                    "answers": {key: str(value) for key, value in sorted(answers.items())},
-                }
-            )
-        return rows
+        progress = town_progress(session, found.id, cycle.id)
+        return [_progress_row(found, each, rubric) for each in progress], None
 
-    rows = in_transaction(database_url, work)
+    rows, note = in_transaction(database_url, work)
+    if note is not None:
+        typer.echo(f"{note}: secretaries bound so far", err=True)
     if as_json:
         print_json(rows)
         return
     for row in rows:
         bound = "bound" if row["bound"] else "UNBOUND"
-        typer.echo(
-            f"{row['branch']}\t{bound}\t{row['state']}\t"
-            f"{row['answered']}/{row['items']}\tbasic {row['basic']}"
+        progress = (
+            f"{row['state']}\t{row['answered']}/{row['items']}\tbasic {row['basic']}"
+            if note is None
+            else "no cycle open"
         )
+        typer.echo(f"{printable(row['branch'])}\t{bound}\t{progress}")
+
+
+def _progress_row(town: Town, progress: BranchProgress, rubric: Rubric | None) -> dict[str, Any]:
+    """One branch's line of `status`; without a rubric (no cycle), binding only."""
+    from scoring import BranchInput, format_decimal, score_branch
+
+    row: dict[str, Any] = {
+        "town": town.name,
+        "branch": progress.branch.name,
+        "bound": progress.bound,
+        "state": None,
+        "answered": 0,
+        "items": None,
+        "basic": None,
+        "answers": {},
+    }
+    if rubric is None:
+        return row
+    row["state"] = progress.state or "not_started"
+    category = progress.branch.category
+    if category not in {each.key for each in rubric.categories}:
+        return row  # imported under another rubric's categories: nothing to score it by
+    item_ids = {item.id for item in rubric.items_for(category)}
+    answers = {key: value for key, value in progress.answers.items() if key in item_ids}
+    basic = score_branch(rubric, BranchInput(category, answers)).basic
+    row |= {
+        "answered": len(answers),
+        "items": len(item_ids),
+        "basic": format_decimal(basic),
+        "answers": {key: str(value) for key, value in sorted(answers.items())},
+    }
+    return row

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, AnswerSource, Assessment, Branch, Role, RoleGrant
 from storage.repositories.orgs import branches_of_town
 
-__all__ = ["BranchProgress", "town_progress"]
+__all__ = ["BranchProgress", "assessment_state_counts", "town_progress"]
 
 
 @dataclass
@@ -72,3 +72,14 @@ def town_progress(session: Session, town_id: int, cycle_id: int | None) -> list[
         )
         for branch in branches
     ]
+
+
+def assessment_state_counts(session: Session, cycle_id: int) -> dict[str, int]:
+    """Returns how many of the cycle's assessments are in each state (absent: none)."""
+    rows = session.execute(
+        select(Assessment.state, func.count())
+        .where(Assessment.cycle_id == cycle_id)
+        .group_by(Assessment.state)
+        .order_by(Assessment.state)
+    )
+    return {state: count for state, count in rows}

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -15,37 +13,18 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from storage import repositories as repo
-from storage.database import open_database
 from storage.models import AnswerSource, Branch, Cycle, Invite, Role
+from tests.cli.setup_helpers import (
+    DEADLINE,
+    EAST_BRANCH,
+    SAMPLE,
+    YEAR,
+    import_sample_with_a_secretary,
+    open_this_years_cycle,
+    query,
+)
 
-SAMPLE = Path(__file__).parents[2] / "samples" / "org.csv"
 HEADER = "县,镇,党支部,类别,书记,编码\n"
-
-
-@pytest.fixture
-def cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Runs `pingxing ...` against this test's own SQLite database."""
-    monkeypatch.setenv("PINGXING_DATABASE_URL", sqlite_url)
-    monkeypatch.delenv("PINGXING_BOT_USERNAME", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):  # type: ignore[no-untyped-def]
-        return runner.invoke(app, list(args))
-
-    return invoke
-
-
-def query(url: str, work):  # type: ignore[no-untyped-def]
-    """Runs `work(session)` against the database and returns its result."""
-
-    async def run():  # type: ignore[no-untyped-def]
-        database = await open_database(url)
-        try:
-            return await database.run(work)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(run())
 
 
 def _count_branches(session) -> int:  # type: ignore[no-untyped-def]
@@ -71,7 +50,9 @@ def test_a_messy_gbk_file_with_one_bad_row_imports_nothing(cli, sqlite_url, tmp_
     path.write_bytes(text.encode("gbk"))
     refused = cli("org", "import", str(path))
     assert refused.exit_code == 2
-    assert "row 5: unknown category '社区'" in refused.stderr
+    assert (
+        "row 5: unknown category '社区'; the rubric allows 农村党支部 (rural)," in refused.stderr
+    )
     assert query(sqlite_url, _count_branches) == 0
     skipped = cli("org", "import", str(path), "--skip-bad")
     assert skipped.exit_code == 0
@@ -136,21 +117,21 @@ def test_one_branch_invite_binds_its_secretary(cli, sqlite_url) -> None:
         ["role", "grant", "--telegram-id", "1", "--role", "secretary", "--org", "东村党支部"],
         ["role", "grant", "--telegram-id", "1", "--role", "county", "--org", "无此县"],
         ["role", "revoke", "--telegram-id", "1", "--role", "town", "--org", "温店镇"],
-        ["cycle", "open", "--town", "温店镇", "--year", "2026", "--deadline", "2026-13-01"],
+        ["cycle", "open", "--town", "温店镇", "--year", str(YEAR), "--deadline", "2026-13-01"],
         [
             "cycle",
             "open",
             "--town",
             "温店镇",
             "--year",
-            "2026",
+            str(YEAR),
             "--deadline",
-            "2026-12-31",
+            DEADLINE,
             "--rubric",
             "missing.yaml",
         ],
         ["cycle", "show", "--town", "温店镇"],
-        ["status", "--town", "温店镇"],
+        ["status", "--town", "温店镇", "--year", "2020"],
         ["status", "--town", "温店镇", "--year", "abc"],
     ],
 )
@@ -166,16 +147,7 @@ def test_roles_are_granted_listed_and_revoked(cli, sqlite_url) -> None:
     granted = [
         cli("role", "grant", "--telegram-id", "555", "--role", "town", "--org", "温店镇"),
         cli("role", "grant", "--telegram-id", "777", "--role", "county", "--org", "城关县"),
-        cli(
-            "role",
-            "grant",
-            "--telegram-id",
-            "556",
-            "--role",
-            "secretary",
-            "--org",
-            "温店镇/东村党支部",
-        ),
+        cli("role", "grant", "--telegram-id", "556", "--role", "secretary", "--org", EAST_BRANCH),
     ]
     listed = json.loads(cli("role", "list", "--json").stdout)
     revoked = cli("role", "revoke", "--telegram-id", "555", "--role", "town", "--org", "温店镇")
@@ -195,17 +167,17 @@ def test_roles_are_granted_listed_and_revoked(cli, sqlite_url) -> None:
 
 def test_a_cycle_ends_at_the_end_of_the_day_in_beijing_and_opens_once(cli, sqlite_url) -> None:
     cli("org", "import", str(SAMPLE))
-    opened = cli("cycle", "open", "--town", "温店镇", "--year", "2026", "--deadline", "2026-12-31")
-    again = cli("cycle", "open", "--town", "温店镇", "--year", "2026", "--deadline", "2026-12-31")
+    opened = open_this_years_cycle(cli)
+    again = open_this_years_cycle(cli)
     listed = cli("cycle", "list")
-    shown = cli("cycle", "show", "--town", "温店镇", "--year", "2026")
+    shown = cli("cycle", "show", "--town", "温店镇", "--year", str(YEAR))
 
     def deadline(session):  # type: ignore[no-untyped-def]
         return session.scalar(select(Cycle.deadline_at))
 
     assert (opened.exit_code, again.exit_code) == (0, 2)
-    assert query(sqlite_url, deadline) == datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)
-    assert listed.stdout.startswith("温店镇\t2026\topen\tdeadline 2026-12-31 23:59")
+    assert query(sqlite_url, deadline) == datetime(YEAR, 12, 31, 15, 59, 59, tzinfo=UTC)
+    assert listed.stdout.startswith(f"温店镇\t{YEAR}\topen\tdeadline {DEADLINE} 23:59")
     assert "reminders: 7, 3, 1 days before" in shown.stdout
 
 
@@ -215,48 +187,17 @@ def test_a_cycle_pins_a_rubric_file_and_refuses_a_broken_one(cli, tmp_path) -> N
     cli("org", "import", str(SAMPLE))
     (tmp_path / "good.yaml").write_text(default_rubric_text(), encoding="utf-8")
     (tmp_path / "bad.yaml").write_text("areas: 3\n", encoding="utf-8")
-    bad = cli(
-        "cycle",
-        "open",
-        "--town",
-        "温店镇",
-        "--year",
-        "2025",
-        "--deadline",
-        "2025-12-31",
-        "--rubric",
-        str(tmp_path / "bad.yaml"),
-    )
-    good = cli(
-        "cycle",
-        "open",
-        "--town",
-        "温店镇",
-        "--year",
-        "2026",
-        "--deadline",
-        "2026-12-31",
-        "--rubric",
-        str(tmp_path / "good.yaml"),
-    )
+    bad = open_this_years_cycle(cli, "--rubric", str(tmp_path / "bad.yaml"))
+    good = open_this_years_cycle(cli, "--rubric", str(tmp_path / "good.yaml"))
     assert (bad.exit_code, good.exit_code) == (2, 0)
+    assert "bad.yaml" in bad.stderr
 
 
 def test_status_reports_binding_progress_and_the_provisional_basic_score(cli, sqlite_url) -> None:
     from scoring import default_rubric
 
-    cli("org", "import", str(SAMPLE))
-    cli(
-        "role",
-        "grant",
-        "--telegram-id",
-        "556",
-        "--role",
-        "secretary",
-        "--org",
-        "温店镇/东村党支部",
-    )
-    cli("cycle", "open", "--town", "温店镇", "--year", "2026", "--deadline", "2026-12-31")
+    import_sample_with_a_secretary(cli)
+    open_this_years_cycle(cli)
     first, second = default_rubric().items_for("rural")[:2]
 
     def answer(session):  # type: ignore[no-untyped-def]

@@ -9,12 +9,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from scoring import default_rubric
 from storage import repositories as repo
 from storage.org_import import (
+    CategoryNames,
     OrgFileError,
     OrgRow,
     RowProblem,
-    category_key,
     import_org_rows,
     read_org_file,
 )
@@ -84,7 +85,12 @@ def test_bad_rows_are_reported_with_their_row_numbers(tmp_path: Path) -> None:
     rows, problems = read_org_file(_write(tmp_path, text.encode()))
     assert [row.row for row in rows] == [2]
     assert problems == [
-        RowProblem(3, "unknown category '村委会'"),
+        RowProblem(
+            3,
+            "unknown category '村委会'; the rubric allows 农村党支部 (rural), "
+            "机关事业单位党支部 (institution), 非公有制经济组织党支部 (non_public), "
+            "离退休干部职工党支部 (retired)",
+        ),
         RowProblem(4, "empty branch name"),
         RowProblem(5, "branch '东村党支部' of '温店镇' is already on row 2"),
     ]
@@ -138,11 +144,15 @@ def test_unreadable_files_say_why(tmp_path: Path, data: bytes, name: str, messag
         ("离退休干部职工党支部", "retired"),
         ("离退休", "retired"),
         ("Non_Public", "non_public"),
+        (" 农　村 ", "rural"),
+        ("农\u200d村", "rural"),
         ("社区", None),
+        ("企业", None),
     ],
 )
-def test_categories_are_recognised_by_key_label_or_short_form(given, expected) -> None:
-    assert category_key(given) == expected
+def test_categories_are_the_default_rubrics_key_label_or_declared_alias(given, expected) -> None:
+    names = CategoryNames.of(default_rubric().categories)
+    assert names.key_for(given) == expected
 
 
 async def test_importing_again_changes_nothing_and_a_changed_row_updates(database) -> None:
