@@ -182,8 +182,8 @@ def _default_categories(county: str, town: str) -> CategoryNames:
 def categories_in_force(session: Session, rubric: Rubric | None = None) -> CategoriesFor:
     """Returns the category names of the rubric in force for each town of an import.
 
-    That is `rubric` when given; else the rubric of the town's open cycle, when the town exists
-    and has one; else the default rubric.
+    That is the rubric of the town's open cycle, when the town exists and has one (a running
+    year's categories cannot change); else `rubric` when given; else the default rubric.
     """
     found: dict[tuple[str, str], CategoryNames] = {}
 
@@ -195,11 +195,11 @@ def categories_in_force(session: Session, rubric: Rubric | None = None) -> Categ
     def _rubric_in_force(county: str, town: str) -> Rubric:
         from scoring import default_rubric
 
-        if rubric is not None:
-            return rubric
         existing = find_town(session, f"{county}/{town}")
         cycle = current_cycle(session, existing.id) if existing is not None else None
-        return cycle_rubric(cycle) if cycle is not None else default_rubric()
+        if cycle is not None:
+            return cycle_rubric(cycle)
+        return rubric if rubric is not None else default_rubric()
 
     return categories_for
 

@@ -92,8 +92,8 @@ def org_import(
         Path | None,
         typer.Option(
             "--rubric",
-            help="Rubric YAML whose categories 类别 may name; default: each town's open "
-            "cycle's rubric, else the built-in one.",
+            help="Rubric YAML whose categories 类别 may name, for towns without an open cycle "
+            "(those take their cycle's); default: the built-in rubric.",
         ),
     ] = None,
     database_url: DatabaseOption = None,

@@ -118,6 +118,36 @@ def test_a_towns_open_cycle_decides_its_categories_and_other_towns_keep_the_defa
     ]
 
 
+def test_a_rubric_file_does_not_change_the_categories_of_a_town_with_an_open_cycle(
+    cli, sqlite_url, tmp_path
+) -> None:
+    from scoring import default_rubric_text
+
+    (tmp_path / "small.yaml").write_text(SMALL_RUBRIC, encoding="utf-8")
+    (tmp_path / "default.yaml").write_text(default_rubric_text(), encoding="utf-8")
+    cli(
+        "org",
+        "import",
+        str(_csv(tmp_path, "城关县,温店镇,城关社区党支部,社区")),
+        "--rubric",
+        str(tmp_path / "small.yaml"),
+    )
+    open_this_years_cycle(cli, "--rubric", str(tmp_path / "small.yaml"))
+    path = _csv(tmp_path, "城关县,温店镇,东村党支部,农村", "城关县,新集镇,东村党支部,农村")
+    result = cli(
+        "org", "import", str(path), "--rubric", str(tmp_path / "default.yaml"), "--skip-bad"
+    )
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"{path}: row 2: unknown category '农村'; the rubric allows 社区党支部 (community), "
+        "社会组织党支部 (social_org)"
+    ]
+    assert query(sqlite_url, _branches) == [
+        ("城关社区党支部", "community"),
+        ("东村党支部", "rural"),
+    ]
+
+
 def test_a_broken_rubric_file_for_import_is_refused_with_its_problems(cli, tmp_path) -> None:
     (tmp_path / "bad.yaml").write_text("name: x\n", encoding="utf-8")
     result = cli("org", "import", str(SAMPLE), "--rubric", str(tmp_path / "bad.yaml"))
