@@ -102,18 +102,17 @@ def org_import(
     from scoring import RubricError, load_rubric
     from storage.org_import import (
         ImportReport,
-        OrgFileError,
-        RowProblem,
         categories_in_force,
         check_org_rows,
         import_org_rows,
         read_org_records,
     )
+    from storage.spreadsheet import RowProblem, SpreadsheetError
 
     try:
         records, unread = read_org_records(file)
         chosen = None if rubric is None else load_rubric(rubric)
-    except OrgFileError as error:
+    except SpreadsheetError as error:
         fail(printable(str(error)))
     except RubricError as error:
         fail("\n".join(error.problems))

@@ -48,8 +48,6 @@ SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 LATEST_DEADLINE_MONTH = 3
 # Bot API, User.id: "has at most 52 significant bits".
 MAX_TELEGRAM_ID = 2**52 - 1
-# How much of a bad value a message repeats.
-EXCERPT_CHARS = 40
 
 T = TypeVar("T")
 
@@ -96,9 +94,10 @@ def in_transaction(url: str | None, work: Callable[[Session], T]) -> T:
 
 
 def excerpt(value: str) -> str:
-    """`value` quoted for a message, cut to `EXCERPT_CHARS` so a huge value is never echoed."""
-    shown = value if len(value) <= EXCERPT_CHARS else value[:EXCERPT_CHARS] + "…"
-    return printable(repr(shown))
+    """`value` quoted for a message, cut short so a huge value is never echoed, printable."""
+    from storage.spreadsheet import excerpt as cut_short
+
+    return printable(cut_short(value))
 
 
 def printable(text: str) -> str:

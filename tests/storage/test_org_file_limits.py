@@ -1,5 +1,5 @@
-"""An organisation list is untrusted input: capped before it is read whole, names cleaned and
-limited the same way on both databases."""
+"""An organisation list is untrusted input: the spreadsheet capped before it is read whole,
+names cleaned and limited the same way on both databases."""
 
 from __future__ import annotations
 
@@ -13,15 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Branch
-from storage.org_import import (
-    MAX_FILE_BYTES,
-    MAX_ROWS,
-    OrgFileError,
-    OrgRow,
-    RowProblem,
-    import_org_rows,
-    read_org_file,
-)
+from storage.org_import import OrgRow, import_org_rows, read_org_file
 from storage.repositories.orgs import (
     InvalidName,
     clean_name,
@@ -29,6 +21,7 @@ from storage.repositories.orgs import (
     get_or_create_town,
     upsert_branch,
 )
+from storage.spreadsheet import MAX_FILE_BYTES, MAX_ROWS, RowProblem, SpreadsheetError
 
 HEADER = "县,镇,党支部,类别"
 GOOD = "城关县,温店镇,东村党支部,农村"
@@ -76,7 +69,7 @@ def test_an_xlsx_holding_a_one_gigabyte_cell_is_refused_without_reading_it(
     path = _xlsx_with_one_huge_cell(tmp_path, 1 << 30)
     tracemalloc.start()
     try:
-        with pytest.raises(OrgFileError, match=r"sheet1\.xml alone 1,073,74\d,\d{3}"):
+        with pytest.raises(SpreadsheetError, match=r"sheet1\.xml alone 1,073,74\d,\d{3}"):
             read_org_file(path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -89,7 +82,7 @@ def test_a_csv_field_past_the_csv_modules_limit_names_its_row_and_column(
     tmp_path: Path,
 ) -> None:
     path = _csv(tmp_path, GOOD, "城关县,温店镇," + "长" * 131_073 + ",农村")
-    with pytest.raises(OrgFileError) as refused:
+    with pytest.raises(SpreadsheetError) as refused:
         read_org_file(path)
     assert str(refused.value) == (
         f"{path}: row 3, column C: a cell longer than 131,072 characters, at most 1,000"
@@ -100,7 +93,7 @@ def test_a_quoted_field_past_the_limit_after_a_quoted_comma_is_found_in_its_colu
     tmp_path: Path,
 ) -> None:
     path = _csv(tmp_path, '城关县,"温店镇,东",' + "长" * 131_073 + ",农村")
-    with pytest.raises(OrgFileError, match="row 2, column C: a cell longer than 131,072"):
+    with pytest.raises(SpreadsheetError, match="row 2, column C: a cell longer than 131,072"):
         read_org_file(path)
 
 
@@ -116,13 +109,13 @@ def test_a_long_cell_is_a_problem_of_its_row_and_column_and_the_others_still_rea
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "org.csv"
     path.write_bytes(b"a" * (MAX_FILE_BYTES + 1))
-    with pytest.raises(OrgFileError, match="5,242,881 bytes, at most 5,242,880"):
+    with pytest.raises(SpreadsheetError, match="5,242,881 bytes, at most 5,242,880"):
         read_org_file(path)
 
 
 def test_a_csv_with_too_many_rows_is_refused(tmp_path: Path) -> None:
     path = _csv(tmp_path, *[f"城关县,温店镇,支部{n},农村" for n in range(MAX_ROWS)])
-    with pytest.raises(OrgFileError, match="more than 20,000 rows"):
+    with pytest.raises(SpreadsheetError, match="more than 20,000 rows"):
         read_org_file(path)
 
 
@@ -134,7 +127,7 @@ def test_an_xlsx_claiming_a_million_rows_and_every_column_is_not_padded_out(
     workbook.active.cell(row=1_000_000, column=16_384, value="远")
     path = tmp_path / "org.xlsx"
     workbook.save(path)
-    with pytest.raises(OrgFileError, match="more than 20,000 rows"):
+    with pytest.raises(SpreadsheetError, match="more than 20,000 rows"):
         read_org_file(path)
 
 

@@ -11,14 +11,8 @@ from sqlalchemy.orm import Session
 
 from scoring import default_rubric
 from storage import repositories as repo
-from storage.org_import import (
-    CategoryNames,
-    OrgFileError,
-    OrgRow,
-    RowProblem,
-    import_org_rows,
-    read_org_file,
-)
+from storage.org_import import CategoryNames, OrgRow, import_org_rows, read_org_file
+from storage.spreadsheet import RowProblem, SpreadsheetError
 
 HEADER = "县,镇,党支部,类别,书记,编码"
 ROWS = ["城关县,温店镇,东村党支部,农村,王建国,WD001", "城关县,温店镇,镇机关党支部,机关,赵敏,WD101"]
@@ -127,7 +121,7 @@ def test_an_xlsx_sheet_with_numbers_and_blank_rows_reads_like_the_csv(tmp_path: 
     ],
 )
 def test_unreadable_files_say_why(tmp_path: Path, data: bytes, name: str, message: str) -> None:
-    with pytest.raises(OrgFileError, match=message):
+    with pytest.raises(SpreadsheetError, match=message):
         read_org_file(_write(tmp_path, data, name))
 
 
