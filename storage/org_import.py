@@ -203,6 +203,11 @@ def check_org_rows(
         if category is None:
             problems.append(RowProblem(number, categories.unknown(raw_category.strip())))
             continue
+        try:
+            clean_name(category, "category")  # a rubric's key may be longer than the column
+        except InvalidName as error:
+            problems.append(RowProblem(number, str(error)))
+            continue
         key = (names["county"], names["town"], names["branch"])
         if key in first_seen:
             problems.append(

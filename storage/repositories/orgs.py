@@ -46,6 +46,7 @@ NAME_LENGTHS: dict[str, int] = {
     "branch": _length(Branch.name),
     "secretary": _length(Branch.secretary_name),
     "code": _length(Branch.code),
+    "category": _length(Branch.category),
 }
 
 # Characters that display as nothing: a name holding one looks the same as the name without
@@ -159,6 +160,7 @@ def upsert_branch(
         InvalidName: a name or the code breaks `clean_name`'s rule; nothing is written.
     """
     name = _required_name(name, "branch")
+    category = _required_name(category, "category")
     code = _optional_name(code, "code")
     secretary_name = _optional_name(secretary_name, "secretary")
     branch = session.scalar(select(Branch).where(Branch.town_id == town.id, Branch.name == name))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tracemalloc
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import Workbook
@@ -13,7 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Branch
-from storage.org_import import OrgRow, import_org_rows, read_org_file
+from storage.org_import import (
+    CategoryNames,
+    OrgRow,
+    check_org_rows,
+    import_org_rows,
+    read_org_file,
+)
 from storage.repositories.orgs import (
     InvalidName,
     clean_name,
@@ -201,3 +208,21 @@ async def test_a_look_alike_name_updates_the_branch_it_looks_like(database) -> N
         return again.created, again.updated
 
     assert await database.run(import_twice) == ([], ["城关县/温店镇/东村党支部"])
+
+
+def test_a_rubric_category_key_longer_than_its_column_is_a_row_problem() -> None:
+    long_key = SimpleNamespace(key="c" * 41, label="社区党支部", aliases=("社区",))
+    names = CategoryNames.of([long_key])
+    rows, problems = check_org_rows(
+        [
+            {
+                "row": 2,
+                "county": "城关县",
+                "town": "温店镇",
+                "branch": "社区党支部",
+                "category": "社区",
+            }
+        ],
+        lambda county, town: names,
+    )
+    assert (rows, problems) == ([], [RowProblem(2, "category name has 41 characters, at most 40")])
