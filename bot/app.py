@@ -62,6 +62,7 @@ def build_application(
     settings: Settings,
     *,
     request: BaseRequest | None = None,
+    polling_request: BaseRequest | None = None,
     database: Database | None = None,
 ) -> PingxingApplication:
     """Builds the Application with every handler registered.
@@ -70,6 +71,8 @@ def build_application(
         settings: the environment, read once by the caller.
         request: a transport for every Bot API call, polling included; the tests and the demo
             pass an offline fake so nothing touches the network.
+        polling_request: the transport for getUpdates alone (`bot.polling.TokenWatch`);
+            `request` when absent.
         database: an already opened database (the caller disposes of it); when absent,
             `post_init` opens (and migrates) `settings.database_url`.
 
@@ -94,7 +97,10 @@ def build_application(
     if settings.bot_api_url:
         builder = builder.base_url(settings.bot_api_url)
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
+    polling = polling_request if polling_request is not None else request
+    if polling is not None:
+        builder = builder.get_updates_request(polling)
     application: PingxingApplication = builder.build()
 
     state = application.bot_data

@@ -31,17 +31,18 @@ def run() -> None:
         )
         raise typer.Exit(EXIT_CONFIGURATION)
 
-    from telegram import Update
+    from telegram.request import HTTPXRequest
 
     from bot.app import build_application
+    from bot.logs import configure_logging
+    from bot.polling import TokenWatch, poll
 
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
-    )
-    # httpx logs every request URL at INFO, and the URL holds the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    # Before the Application is built: PTB logs the Bot API URLs as it creates the Bot.
+    configure_logging(logging.INFO, token=settings.bot_token.get_secret_value())
+    # One connection, as PTB's own default transport for getUpdates.
+    watch = TokenWatch(HTTPXRequest(connection_pool_size=1))
+    application = build_application(settings, polling_request=watch)
+    raise typer.Exit(poll(application, watch))
 
 
 def demo() -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from telegram import Update
 
 from bot.app import build_application, prepare_application
+from bot.logs import configure_logging
 from bot.offline.chat_state import ApiCall, Button, ChatMessage
 from bot.offline.transport import FakeBotApi
 from bot.offline.updates import FakeUser, UpdateFactory
@@ -253,7 +254,7 @@ async def _run(database_path: str, input_stream: TextIO | None, output: TextIO) 
     path = Path(database_path).resolve()
     screen = _Screen(output, path.with_name(f"{path.stem}-photos"))
     screen.say(text("demo.banner", database=path))
-    url = f"sqlite+aiosqlite:///{path}"
+    url = f"sqlite:///{path}"
     database = await open_database(url)
     api = FakeBotApi()
     settings = Settings(_env_file=None, database_url=url, bot_token=None)  # type: ignore[call-arg]
@@ -312,6 +313,6 @@ def run_demo(
         The exit status: 0.
     """
     # The bot's own errors are logged with their traceback by its error handler; keep PTB's
-    # and httpx's routine INFO lines off the transcript.
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # and httpx's routine INFO lines off the transcript (and invite codes out of the log).
+    configure_logging(logging.WARNING)
     return asyncio.run(_run(database_path or DEFAULT_DATABASE_PATH, input_stream, output))
