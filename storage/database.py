@@ -184,7 +184,7 @@ def create_database(url: str | None = None, **options: Any) -> Database:
     """Creates the database object for `url` without touching the database yet.
 
     Args:
-        url: an SQLAlchemy URL, `sqlite+aiosqlite:///path` (any SQLite driver names the same
+        url: an SQLAlchemy URL, `sqlite:///path` (any SQLite driver names the same
             file) or `postgresql+asyncpg://...`; `default_database_url()` when omitted.
         **options: passed on to the engine (tests set `connect_args`).
 

@@ -6,6 +6,7 @@ it runs on and knows how to migrate a live connection.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ DEFAULT_SQLITE_FILE = "pingxing.sqlite3"
 # "database is locked" (this process's writers already queue on one thread).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The database holds names, scores and the secretaries' Telegram ids: the owner's alone.
+PRIVATE_FILE_MODE = 0o600
 _SQLITE_PRAGMAS = (
     "journal_mode=WAL",
     f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
@@ -44,7 +47,7 @@ _SQLITE_PRAGMAS = (
 
 def default_database_url() -> str:
     """Returns `PINGXING_DATABASE_URL`, or a SQLite file in the working directory."""
-    return os.environ.get(DATABASE_URL_ENV) or f"sqlite+aiosqlite:///./{DEFAULT_SQLITE_FILE}"
+    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///./{DEFAULT_SQLITE_FILE}"
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -55,8 +58,10 @@ def is_sqlite(url: str | URL) -> bool:
 def create_sqlite_engine(url: str | URL, **options: Any) -> Engine:
     """Creates a synchronous pysqlite engine on the file `url` names, configured for pingxing.
 
-    `sqlite+aiosqlite://` URLs (the documented form) name the same file: only the driver
-    changes. Every connection gets WAL, the busy timeout, foreign keys and `synchronous=NORMAL`,
+    `sqlite:///path` is the documented form; `sqlite+aiosqlite:///path` names the same file
+    (only the driver part differs, and pysqlite is always used). A new file is created readable
+    by its owner only, before SQLite opens it: SQLite gives its `-wal` and `-shm` files the
+    database file's permissions, so they are private too. Every connection gets WAL, the busy timeout, foreign keys and `synchronous=NORMAL`,
     and every transaction takes the write lock up front with `BEGIN IMMEDIATE`: pysqlite's own
     transaction handling starts transactions lazily (a read then a write can fail with
     "database is locked" instead of waiting), so it is switched off and SQLAlchemy's `begin`
@@ -66,7 +71,12 @@ def create_sqlite_engine(url: str | URL, **options: Any) -> Engine:
         url: an SQLAlchemy SQLite URL.
         **options: passed on to `sqlalchemy.create_engine`.
     """
-    engine = create_sync_engine(make_url(url).set(drivername="sqlite+pysqlite"), **options)
+    sqlite_url = make_url(url).set(drivername="sqlite+pysqlite")
+    engine = create_sync_engine(sqlite_url, **options)
+
+    @event.listens_for(engine, "do_connect")
+    def before_connect(*_arguments: Any) -> None:
+        _create_private_file(sqlite_url.database)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -81,6 +91,14 @@ def create_sqlite_engine(url: str | URL, **options: Any) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_private_file(database: str | None) -> None:
+    """Creates the SQLite file with mode 0600 when it does not exist yet (a file, not memory)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
 
 
 def create_postgres_engine(url: str | URL, **options: Any) -> AsyncEngine:

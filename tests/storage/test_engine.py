@@ -135,7 +135,7 @@ def test_default_database_url_reads_the_environment(monkeypatch: pytest.MonkeyPa
 
 def test_default_database_url_is_a_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PINGXING_DATABASE_URL", raising=False)
-    assert default_database_url() == "sqlite+aiosqlite:///./pingxing.sqlite3"
+    assert default_database_url() == "sqlite:///./pingxing.sqlite3"
 
 
 @pytest.mark.parametrize(
