@@ -61,8 +61,10 @@ def create_sqlite_engine(url: str | URL, **options: Any) -> Engine:
     `sqlite:///path` is the documented form; `sqlite+aiosqlite:///path` names the same file
     (only the driver part differs, and pysqlite is always used). A new file is created readable
     by its owner only, before SQLite opens it: SQLite gives its `-wal` and `-shm` files the
-    database file's permissions, so they are private too. Every connection gets WAL, the busy timeout, foreign keys and `synchronous=NORMAL`,
-    and every transaction takes the write lock up front with `BEGIN IMMEDIATE`: pysqlite's own
+    database file's permissions, so they are private too.
+
+    Every connection gets WAL, the busy timeout, foreign keys and `synchronous=NORMAL`, and
+    every transaction takes the write lock up front with `BEGIN IMMEDIATE`: pysqlite's own
     transaction handling starts transactions lazily (a read then a write can fail with
     "database is locked" instead of waiting), so it is switched off and SQLAlchemy's `begin`
     event emits the BEGIN itself, as SQLAlchemy's SQLite documentation shows.
