@@ -120,9 +120,12 @@ def _on_button(kind: Kind) -> str:
 def _register_handlers(application: PingxingApplication) -> None:
     """Adds every handler. Order matters: the first matching handler in group 0 wins.
 
-    Only private chats are served: the bot talks to one secretary at a time.
+    Only private chats are served: the bot talks to one secretary at a time. Commands and
+    material come from new messages only, with a sender: an edited message never runs a command
+    (an edited `/start <code>` would bind again) nor adds a note twice, and a message without
+    `from` (Telegram sends none in a private chat) reaches no handler.
     """
-    private = filters.ChatType.PRIVATE
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.USER
     # 1. Commands first, so "/cancel" is never taken for a claim's reason or an evidence note.
     commands = {
         "start": binding.start,
@@ -167,6 +170,9 @@ def _register_handlers(application: PingxingApplication) -> None:
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, evidence.receive_text)
     )
+    # 5. An edit of any message changes nothing saved; the secretary is told so.
+    edits = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.USER
+    application.add_handler(MessageHandler(edits, evidence.answer_edit))
 
     # Last: the one error handler, which logs and tells the user plainly.
     application.add_error_handler(handle_error)

@@ -16,17 +16,26 @@ from storage.repositories.invites import (
     RedeemResult,
     recent_failed_attempts,
     record_bind_attempt,
-    redeem_invite,
+    redeem_invite_for,
 )
-from storage.repositories.people import get_or_create_person
 from storage.repositories.roles import secretary_branch
 
-__all__ = ["FAILED_ATTEMPTS_ALLOWED", "FAILED_ATTEMPTS_WINDOW", "start"]
+__all__ = [
+    "ALL_FAILED_ALLOWED",
+    "ALL_FAILED_WINDOW",
+    "FAILED_ATTEMPTS_ALLOWED",
+    "FAILED_ATTEMPTS_WINDOW",
+    "start",
+]
 
 # Codes carry 128 random bits, so this is not what keeps guessers out; it keeps a script from
 # hammering the database, and five honest typos in a quarter of an hour are plenty.
 FAILED_ATTEMPTS_ALLOWED = 5
 FAILED_ATTEMPTS_WINDOW = timedelta(minutes=15)
+# Failed binds of everyone together: a script using many accounts is slowed down too. A
+# county binding all its secretaries in one training session makes far fewer typos than this.
+ALL_FAILED_ALLOWED = 30
+ALL_FAILED_WINDOW = timedelta(minutes=1)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -55,9 +64,16 @@ def bind(work: Work, code: str) -> None:
         minutes = int(FAILED_ATTEMPTS_WINDOW.total_seconds() // 60)
         work.say("binding.slow_down", minutes=minutes)
         return
+    if recent_failed_attempts(work.session, None, work.now - ALL_FAILED_WINDOW) >= (
+        ALL_FAILED_ALLOWED
+    ):
+        work.say("binding.slow_down", minutes=int(ALL_FAILED_WINDOW.total_seconds() // 60))
+        return
     user = work.update.effective_user
-    person = get_or_create_person(work.session, work.telegram_id, user.full_name if user else None)
-    outcome = redeem_invite(work.session, code.strip(), person, work.now)
+    display_name = user.full_name if user else None
+    outcome = redeem_invite_for(
+        work.session, code.strip(), work.telegram_id, display_name, work.now
+    )
     ok = outcome.result is not RedeemResult.REFUSED
     record_bind_attempt(work.session, work.telegram_id, ok, work.now)
     if outcome.branch is None:

@@ -21,6 +21,7 @@ from storage.repositories import add_evidence, note_unique_id
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NOTE_CHARACTERS",
+    "answer_edit",
     "ask_for_evidence",
     "receive_file",
     "receive_text",
@@ -134,6 +135,11 @@ def _receive_text(work: Work) -> None:
     )
     sitting.forget_marks()
     _acknowledge(work, sitting, added)
+
+
+async def answer_edit(update: Update, context: Context) -> None:
+    """Says that editing a sent message changes nothing: what was saved stays as it was sent."""
+    await run_unit_of_work(update, context, lambda work: work.say("evidence.edit_ignored"))
 
 
 def _editable_sitting(work: Work) -> Sitting | None:

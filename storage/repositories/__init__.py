@@ -49,6 +49,7 @@ from storage.repositories.invites import (
     recent_failed_attempts,
     record_bind_attempt,
     redeem_invite,
+    redeem_invite_for,
 )
 from storage.repositories.marks import AssessmentMarks, assessment_marks
 from storage.repositories.orgs import (
@@ -138,6 +139,7 @@ __all__ = [
     "record_audit",
     "record_bind_attempt",
     "redeem_invite",
+    "redeem_invite_for",
     "revoke_role",
     "rubric_sha256",
     "secretary_branch",

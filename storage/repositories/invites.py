@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import BindAttempt, Branch, Invite, Person, Role
 from storage.repositories.audit import record_audit
+from storage.repositories.people import get_or_create_person
 from storage.repositories.roles import grant_role
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "recent_failed_attempts",
     "record_bind_attempt",
     "redeem_invite",
+    "redeem_invite_for",
 ]
 
 # 16 random bytes become 22 URL-safe characters: fits Telegram's deep-link `start` parameter
@@ -131,16 +133,32 @@ def _explain_refusal(session: Session, code_hash: str, person: Person) -> Redeem
     return RedeemOutcome(RedeemResult.REFUSED, reason=reason)
 
 
+def redeem_invite_for(
+    session: Session, code: str, telegram_id: int, display_name: str | None, now: datetime
+) -> RedeemOutcome:
+    """Redeems `code` for a Telegram user, who becomes a person only if it binds them.
+
+    The person row is written inside a savepoint that a refusal rolls back, so wrong guesses
+    from any number of accounts leave nothing behind (the bind attempt is recorded apart).
+    """
+    savepoint = session.begin_nested()
+    person = get_or_create_person(session, telegram_id, display_name)
+    outcome = redeem_invite(session, code, person, now)
+    if outcome.result is RedeemResult.REFUSED:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return outcome
+
+
 def record_bind_attempt(session: Session, telegram_id: int, ok: bool, now: datetime) -> None:
     """Records one try at redeeming a code."""
     session.add(BindAttempt(telegram_id=telegram_id, at=now, ok=ok))
 
 
-def recent_failed_attempts(session: Session, telegram_id: int, since: datetime) -> int:
-    """Counts this user's failed tries since `since`."""
-    query = select(func.count()).where(
-        BindAttempt.telegram_id == telegram_id,
-        BindAttempt.ok.is_(False),
-        BindAttempt.at >= since,
-    )
+def recent_failed_attempts(session: Session, telegram_id: int | None, since: datetime) -> int:
+    """Counts the failed tries since `since` of one user, or of everyone when `None`."""
+    query = select(func.count()).where(BindAttempt.ok.is_(False), BindAttempt.at >= since)
+    if telegram_id is not None:
+        query = query.where(BindAttempt.telegram_id == telegram_id)
     return int(session.scalar(query) or 0)
