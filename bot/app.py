@@ -19,7 +19,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
-from handlers import assessment, binding, claims, evidence, feedback, status, submit
+from handlers import assessment, binding, claims, evidence, feedback, status, submit, upkeep
 from handlers import help as help_flow
 from handlers.callbacks import Kind
 from handlers.catalogue import text
@@ -109,6 +109,7 @@ def build_application(
     state.database = database
     state.database_url = settings.database_url
     _register_handlers(application)
+    upkeep.schedule_pruning(application.job_queue)
     return application
 
 
