@@ -49,7 +49,7 @@ def demo() -> None:
     """Runs the same bot offline in this terminal, with a sample county (no token needed)."""
     from bot.offline.demo import run_demo
 
-    run_demo()
+    raise typer.Exit(run_demo())
 
 
 def register(app: typer.Typer) -> None:

@@ -22,8 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 from zoneinfo import ZoneInfo
+
+if sys.platform != "win32":
+    import fcntl
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,9 +52,11 @@ from storage.repositories import (
     upsert_branch,
 )
 
-__all__ = ["DEFAULT_DATABASE_PATH", "DEMO_USER_ID", "run_demo"]
+__all__ = ["DEFAULT_DATABASE_PATH", "DEMO_USER_ID", "EXIT_IN_USE", "run_demo"]
 
 DEFAULT_DATABASE_PATH = "./pingxing-demo.sqlite3"
+# Another demo holds the file: the process cannot work.
+EXIT_IN_USE = 1
 
 # A fixed id, so a second run finds the same person bound to the same branch.
 DEMO_USER_ID = 900_001
@@ -250,8 +255,40 @@ async def _introduce(database: Database, demo: _Session, now: datetime, zone: Zo
     await demo.handle("/assess", echo=True)
 
 
+def _lock_database(path: Path) -> BinaryIO | None:
+    """Takes the demo's exclusive lock on `path`, held while the returned file stays open.
+
+    Two demos on one file would number their updates alike, and the bot skips an update id it
+    has already handled, so the second one's input would be dropped without a word. The lock is
+    an `flock` on a `.lock` file beside the database (not the database itself: closing any
+    descriptor of a SQLite file drops SQLite's own locks); the system releases it when the
+    process ends, however it ends. Windows has no `flock`: no lock there.
+
+    Returns:
+        The open lock file (close it to release), or None when another process holds the lock.
+    """
+    lock = path.with_name(f"{path.name}.lock").open("ab")
+    if sys.platform == "win32":
+        return lock
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
+
+
 async def _run(database_path: str, input_stream: TextIO | None, output: TextIO) -> int:
     path = Path(database_path).resolve()
+    lock = _lock_database(path)
+    if lock is None:
+        print(text("demo.in_use", database=path), file=sys.stderr)
+        return EXIT_IN_USE
+    with lock:
+        return await _run_locked(path, input_stream, output)
+
+
+async def _run_locked(path: Path, input_stream: TextIO | None, output: TextIO) -> int:
     screen = _Screen(output, path.with_name(f"{path.stem}-photos"))
     screen.say(text("demo.banner", database=path))
     url = f"sqlite:///{path}"
@@ -310,7 +347,7 @@ def run_demo(
         output: where the transcript goes.
 
     Returns:
-        The exit status: 0.
+        The exit status: 0, or `EXIT_IN_USE` when another demo runs on the same file.
     """
     # The bot's own errors are logged with their traceback by its error handler; keep PTB's
     # and httpx's routine INFO lines off the transcript (and invite codes out of the log).
