@@ -57,4 +57,3 @@ async def test_every_sqlite_url_form_opens_the_same_file(tmp_path: Path, driver:
         await second.dispose()
 
     assert person is not None and person.display_name == "书记"
-
