@@ -64,9 +64,8 @@ def bind(work: Work, code: str) -> None:
         minutes = int(FAILED_ATTEMPTS_WINDOW.total_seconds() // 60)
         work.say("binding.slow_down", minutes=minutes)
         return
-    if recent_failed_attempts(work.session, None, work.now - ALL_FAILED_WINDOW) >= (
-        ALL_FAILED_ALLOWED
-    ):
+    everyone_failed = recent_failed_attempts(work.session, None, work.now - ALL_FAILED_WINDOW)
+    if everyone_failed >= ALL_FAILED_ALLOWED:
         work.say("binding.slow_down", minutes=int(ALL_FAILED_WINDOW.total_seconds() // 60))
         return
     user = work.update.effective_user

@@ -55,3 +55,25 @@ async def test_after_the_flood_drains_the_user_is_served_again(bot: Harness) -> 
     await bot.send(flooder, "/help")
 
     assert [call.params["text"] for call in bot.api.calls_to("sendMessage")] == [text("help.help")]
+
+
+async def test_a_flood_of_presses_gets_one_too_fast_toast(
+    bot: Harness, secretary: FakeUser
+) -> None:
+    await bot.bind(secretary)
+    await bot.send(secretary, "/assess")
+    card = bot.card(secretary)
+    presses = [
+        bot.updates.press_button(secretary, card, "完全做到")
+        for _ in range(MAX_QUEUED_PER_USER + 30)
+    ]
+    bot.api.reset_calls()
+    processor = bot.app.update_processor
+
+    await asyncio.gather(
+        *(processor.process_update(u, bot.app.process_update(u)) for u in presses)
+    )
+
+    toasts = [answer.get("text") for answer in bot.answers()]
+    assert toasts.count(text("common.too_fast")) == 1
+    assert len(toasts) == MAX_QUEUED_PER_USER + 1
