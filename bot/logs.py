@@ -96,12 +96,13 @@ def configure_logging(
 ) -> RedactingFilter:
     """Sets up the root logger for a bot process and redacts every record it prints.
 
-    Adds a stream handler when the root logger has none, then puts one `RedactingFilter` on
-    every root handler. httpx logs each request's URL, which holds the token, at INFO: it is
-    kept at WARNING.
+    When the root logger has no handler yet, adds a stream handler and sets `level` (as
+    `logging.basicConfig` does, logging set up by someone else is left as it is); then puts one
+    `RedactingFilter` on every root handler, whoever added it. httpx logs each request's URL,
+    which holds the token, at INFO: it is kept at WARNING.
 
     Args:
-        level: the root logger's level.
+        level: the root logger's level, when this sets the logger up.
         token: the bot token to remove besides anything token-shaped.
         stream: where the added handler writes; stderr by default.
 
@@ -113,7 +114,7 @@ def configure_logging(
         console = logging.StreamHandler(stream or sys.stderr)
         console.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(console)
-    root.setLevel(level)
+        root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     redacting = RedactingFilter(_token_secrets(token))
     for handler in root.handlers:

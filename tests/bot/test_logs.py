@@ -69,12 +69,13 @@ def test_the_filter_redacts_arguments_tracebacks_and_keeps_the_record() -> None:
 
 @pytest.fixture
 def captured_debug_log() -> Iterator[io.StringIO]:
-    """Every logger at DEBUG into a string, through `configure_logging` as `pingxing run` does."""
+    """Every logger at DEBUG into a string, redacted by `configure_logging` as in a bot run."""
     root = logging.getLogger()
     level = root.level
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
     try:
         configure_logging(logging.DEBUG, token=TOKEN)
         yield stream
@@ -158,3 +159,20 @@ def test_a_whole_polling_run_at_debug_logs_no_token_code_or_file_url(
     assert "File URL: [redacted]" in log
 
     assert "httpx" not in log
+
+
+def test_configure_logging_sets_up_a_bare_process_with_one_redacted_line_per_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+    stream = io.StringIO()
+
+    configure_logging(logging.INFO, token=TOKEN, stream=stream)
+    logging.getLogger("pingxing.test").info("polling with %s", TOKEN)
+    logging.getLogger("pingxing.test").debug("not shown at INFO")
+
+    (line,) = stream.getvalue().splitlines()
+    assert line.endswith(" INFO pingxing.test: polling with [redacted]")
+    assert root.level == logging.INFO
