@@ -158,10 +158,8 @@ def test_a_whole_polling_run_at_debug_logs_no_token_code_or_file_url(
     assert "/start [redacted]" in log
     assert "File URL: [redacted]" in log
 
-    assert "httpx" not in log
 
-
-def test_configure_logging_sets_up_a_bare_process_with_one_redacted_line_per_event(
+def test_a_bare_process_logs_redacted_lines_at_info_without_httpx_requests(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root = logging.getLogger()
@@ -172,6 +170,9 @@ def test_configure_logging_sets_up_a_bare_process_with_one_redacted_line_per_eve
     configure_logging(logging.INFO, token=TOKEN, stream=stream)
     logging.getLogger("pingxing.test").info("polling with %s", TOKEN)
     logging.getLogger("pingxing.test").debug("not shown at INFO")
+    logging.getLogger("httpx").info(
+        'HTTP Request: POST https://api.telegram.org/bot.../getMe "200"'
+    )
 
     (line,) = stream.getvalue().splitlines()
     assert line.endswith(" INFO pingxing.test: polling with [redacted]")
