@@ -13,7 +13,10 @@ EXIT_CONFIGURATION = 2
 
 
 def run() -> None:
-    """Runs the bot with long polling until Ctrl-C (needs PINGXING_BOT_TOKEN)."""
+    """Runs the bot with long polling until Ctrl-C or SIGTERM (needs PINGXING_BOT_TOKEN).
+
+    Exits with status 2, saying why in one line, when Telegram rejects the token.
+    """
     from pydantic import ValidationError
 
     from bot.settings import Settings
