@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callbacks import Kind, encode
 from handlers.catalogue import text
-from scoring.model import Item, Rubric
+from scoring import Item, Rubric, basic_score, format_decimal
 
 __all__ = [
     "CardView",
@@ -74,7 +74,7 @@ class CardView:
 
 def format_points(value: Decimal) -> str:
     """Formats points without trailing zeros or exponent: `1.50` → `1.5`, `1E+1` → `10`."""
-    return f"{value.normalize():f}"
+    return format_decimal(value)
 
 
 def button(
@@ -93,17 +93,8 @@ def item_number(items: tuple[Item, ...], item_id: str | None) -> int:
 
 
 def basic_points(rubric: Rubric, items: tuple[Item, ...], answers: Mapping[str, str]) -> Decimal:
-    """Sums the points the secretary's answers are worth (unanswered items score 0)."""
-    total = Decimal(0)
-    for item in items:
-        level = answers.get(item.id)
-        if level is not None:
-            total += rubric.answer_scores(item.id).get(level, Decimal(0))
-    return total
-
-
-def _basic_total(items: tuple[Item, ...]) -> Decimal:
-    return sum((item.points for item in items), Decimal(0))
+    """The basic score of the secretary's answers to the category's `items`, as scoring adds it."""
+    return basic_score(rubric, items, answers)
 
 
 def render_card(rubric: Rubric, view: CardView) -> Screen:
@@ -130,7 +121,7 @@ def render_card(rubric: Rubric, view: CardView) -> Screen:
         number=view.index + 1,
         total=len(view.items),
         score=format_points(basic_points(rubric, view.items, view.answers)),
-        basic_total=format_points(_basic_total(view.items)),
+        basic_total=format_points(rubric.basic_total),
         answered=view.answered,
     )
     return Screen(body, InlineKeyboardMarkup(_card_keyboard(rubric, view, chosen)))

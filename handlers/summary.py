@@ -9,10 +9,20 @@ never disagree with the score the town will see.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_CEILING, Decimal
-from typing import Any
+from decimal import Decimal
 
 from handlers.catalogue import text
+from scoring import (
+    GATE_DEDUCTION,
+    REACHED,
+    BonusRules,
+    DeductionRules,
+    Rubric,
+    ScoreResult,
+    format_decimal,
+)
+from scoring.decimals import ceil_cent
+from storage.models import Claim, ClaimDirection, ClaimStatus
 
 __all__ = [
     "MESSAGE_LIMIT",
@@ -28,17 +38,15 @@ MESSAGE_LIMIT = 4096
 # Room kept in each part for the "(小结续 2/3)" line that numbers the parts.
 _CONTINUED_RESERVE = 32
 
-_CENT = Decimal("0.01")
-
 
 def format_points(value: Decimal) -> str:
     """Formats points without trailing zeros or exponent: `12.50` → `12.5`, `1E+1` → `10`."""
-    return f"{value.normalize():f}"
+    return format_decimal(value)
 
 
 def format_review(value: Decimal) -> str:
     """Formats a needed review score, rounded up to the cent so reaching it is always enough."""
-    return format_points(value.quantize(_CENT, rounding=ROUND_CEILING))
+    return format_points(ceil_cent(value))
 
 
 def _utf16_length(line: str) -> int:
@@ -81,22 +89,14 @@ def split_message(lines: Iterable[str], limit: int = MESSAGE_LIMIT) -> list[str]
     return [joined for joined in ("\n".join(part).strip() for part in parts) if joined]
 
 
-def _category_label(rubric: Any, category: str) -> str:
-    """Returns the Chinese label of a category key, or the key itself for an unknown one."""
-    return next((c.label for c in rubric.categories if c.key == category), category)
-
-
-def _level_label(rubric: Any, stars: int) -> str:
-    """Returns the Chinese name of a level (五星级)."""
-    return str(rubric.level(stars).label)
-
-
-def _header(rubric: Any, result: Any, category: str, evidence: Mapping[str, int]) -> list[str]:
+def _header(
+    rubric: Rubric, result: ScoreResult, category: str, evidence: Mapping[str, int]
+) -> list[str]:
     """The title, progress and the note that this is a provisional view."""
     total = len(rubric.items_for(category))
     unanswered = sum(1 for missing in result.missing if not missing.answered)
     return [
-        text("summary.title", category=_category_label(rubric, category)),
+        text("summary.title", category=rubric.category(category).label),
         text(
             "summary.progress",
             answered=total - unanswered,
@@ -107,7 +107,7 @@ def _header(rubric: Any, result: Any, category: str, evidence: Mapping[str, int]
     ]
 
 
-def _areas(rubric: Any, result: Any) -> list[str]:
+def _areas(rubric: Rubric, result: ScoreResult) -> list[str]:
     """Per area the basic score, then the basic total (and its 100-point scale if it differs)."""
     lines = [text("summary.areas_heading")]
     for area_score in result.areas:
@@ -130,47 +130,27 @@ def _areas(rubric: Any, result: Any) -> list[str]:
     return lines
 
 
-def _claim_lines(rubric_kinds: Any, claims: Sequence[Any]) -> list[str]:
+def _claim_lines(rules: BonusRules | DeductionRules, claims: Sequence[Claim]) -> list[str]:
     """One line per declared claim: its kind, points, review status and reason."""
-    labels = {kind.key: kind.label for kind in getattr(rubric_kinds, "kinds", ())}
-    lines = []
-    for claim in claims:
-        status = getattr(claim, "status", None) or "claimed"
-        status_key = f"summary.claim_status.{status}"
-        try:
-            status_text = text(status_key)
-        except LookupError:
-            status_text = text("summary.claim_status.unknown", status=status)
-        reason = getattr(claim, "reason", None)
-        lines.append(
-            text(
-                "summary.claim_line",
-                kind=labels.get(claim.kind, claim.kind),
-                points=format_points(_claim_points(claim)),
-                status=status_text,
-                reason=text("summary.claim_reason", reason=reason) if reason else "",
-            )
+    labels = {kind.key: kind.label for kind in rules.kinds}
+    return [
+        text(
+            "summary.claim_line",
+            kind=labels.get(claim.kind, claim.kind),
+            points=format_points(_counted_points(claim)),
+            status=text(f"summary.claim_status.{ClaimStatus(claim.status)}"),
+            reason=text("summary.claim_reason", reason=claim.reason) if claim.reason else "",
         )
-    return lines
+        for claim in claims
+    ]
 
 
-def _claim_points(claim: Any) -> Decimal:
+def _counted_points(claim: Claim) -> Decimal:
     """The points that count for a claim: awarded if decided, else asked for."""
-    for name in ("points_awarded", "points_claimed", "points"):
-        value = getattr(claim, name, None)
-        if value is not None:
-            return Decimal(value)
-    return Decimal(0)
+    return claim.points_claimed if claim.points_awarded is None else claim.points_awarded
 
 
-def _split_claims(claims: Sequence[object]) -> tuple[list[Any], list[Any]]:
-    """Separates declared bonus claims from deductions by their `direction`."""
-    bonus = [c for c in claims if getattr(c, "direction", None) == "bonus"]
-    deductions = [c for c in claims if getattr(c, "direction", None) == "deduction"]
-    return bonus, deductions
-
-
-def _bonus(rubric: Any, result: Any, claims: Sequence[Any]) -> list[str]:
+def _bonus(rubric: Rubric, result: ScoreResult, claims: Sequence[Claim]) -> list[str]:
     """The capped bonus, with a note when the declared points exceed the cap."""
     lines = [text("summary.bonus_heading")]
     if rubric.bonus is None:
@@ -179,14 +159,13 @@ def _bonus(rubric: Any, result: Any, claims: Sequence[Any]) -> list[str]:
         return [*lines, text("summary.bonus_none")]
     cap = format_points(rubric.bonus.cap)
     lines.append(text("summary.bonus_line", bonus=format_points(result.bonus), cap=cap))
-    counted = [c for c in claims if getattr(c, "status", None) != "rejected"]
-    claimed = sum((_claim_points(c) for c in counted), Decimal(0))
-    if claimed > rubric.bonus.cap:
-        lines.append(text("summary.bonus_capped", claimed=format_points(claimed), cap=cap))
+    if result.bonus_claimed > result.bonus:
+        claimed = format_points(result.bonus_claimed)
+        lines.append(text("summary.bonus_capped", claimed=claimed, cap=cap))
     return [*lines, *_claim_lines(rubric.bonus, claims)]
 
 
-def _deductions(rubric: Any, result: Any, claims: Sequence[Any]) -> list[str]:
+def _deductions(rubric: Rubric, result: ScoreResult, claims: Sequence[Claim]) -> list[str]:
     """The deductions declared, their total and the minimum per deduction."""
     lines = [text("summary.deductions_heading")]
     if not claims and not result.deduction:
@@ -201,19 +180,14 @@ def _deductions(rubric: Any, result: Any, claims: Sequence[Any]) -> list[str]:
     return [*lines, *_claim_lines(rubric.deductions, claims)]
 
 
-def _provisional(rubric: Any, result: Any) -> list[str]:
+def _provisional(rubric: Rubric, result: ScoreResult) -> list[str]:
     """The provisional star, with the assumption about the review score stated."""
     provisional = result.provisional
-    total = f"{provisional.total.quantize(_CENT):f}"  # totals always show cents: 90.00
-    if provisional.stars is None:
-        star_line = text("summary.provisional_unrated", total=total)
-    else:
-        star_line = text(
-            "summary.provisional_line", level=_level_label(rubric, provisional.stars), total=total
-        )
+    level = rubric.level(provisional.stars).label
+    total = f"{provisional.total:f}"  # a rounded total keeps its cents: 90.00
     return [
         text("summary.provisional_heading"),
-        star_line,
+        text("summary.provisional_line", level=level, total=total),
         text(
             "summary.provisional_assumption",
             assumed_review=format_points(provisional.assumed_review),
@@ -221,54 +195,54 @@ def _provisional(rubric: Any, result: Any) -> list[str]:
     ]
 
 
-def _needed(rubric: Any, result: Any) -> list[str]:
+def _needed(rubric: Rubric, result: ScoreResult) -> list[str]:
     """For every level, the review score that would reach it."""
     lines = [text("summary.needed_heading")]
-    gated = bool(result.gates)
+    provisional = result.provisional
     for level in rubric.levels:
         figures = {"level": level.label, "minimum": format_points(level.min_total)}
-        needed = result.provisional.needed_review.get(level.stars)
+        needed = provisional.needed_review[level.stars]
         if level.min_total <= 0:
             lines.append(text("summary.needed_bottom", level=level.label))
-        elif needed == "reached":
+        elif needed == REACHED:
             lines.append(text("summary.needed_reached", **figures))
-        elif gated and level.stars >= rubric.gates.stars:
+        elif level.stars in provisional.gated:
             lines.append(text("summary.needed_gated", **figures))
-        elif needed == "out_of_reach" or needed is None:
-            lines.append(text("summary.needed_out_of_reach", **figures))
-        else:
+        elif isinstance(needed, Decimal):
             lines.append(text("summary.needed_line", needed=format_review(needed), **figures))
+        else:  # OUT_OF_REACH: over 100
+            lines.append(text("summary.needed_out_of_reach", **figures))
     return lines
 
 
-def _gates(rubric: Any, result: Any) -> list[str]:
+def _gates(rubric: Rubric, result: ScoreResult) -> list[str]:
     """The gates that already forbid the top level, whatever the review brings."""
     if not result.gates:
         return []
     gates = rubric.gates
-    lines = [text("summary.gates_heading", level=_level_label(rubric, gates.stars))]
+    lines = [text("summary.gates_heading", level=rubric.level(gates.stars).label)]
     for code in result.gates:
-        if code.startswith("basic_below"):
+        if code == GATE_DEDUCTION:
+            line = text("summary.gate.has_deduction", deduction=format_points(result.deduction))
+        elif gates.min_basic_100 is not None:
             line = text(
                 "summary.gate.basic_below_minimum",
                 basic_100=format_points(result.basic_100),
                 minimum=format_points(gates.min_basic_100),
             )
-        elif code == "has_deduction":
-            line = text("summary.gate.has_deduction", deduction=format_points(result.deduction))
         else:
-            line = text("summary.gate.other", code=code)
+            continue  # the rubric has no gate of this kind
         lines.append(line)
     return lines
 
 
-def _item_names(rubric: Any, item_id: str) -> dict[str, str]:
+def _item_names(rubric: Rubric, item_id: str) -> dict[str, str]:
     """The area title and the item text, for a line naming an item."""
     item = rubric.item(item_id)
     return {"area": rubric.area(item.area).title, "item": item.text}
 
 
-def _missing(rubric: Any, result: Any, evidence: Mapping[str, int]) -> list[str]:
+def _missing(rubric: Rubric, result: ScoreResult, evidence: Mapping[str, int]) -> list[str]:
     """Every item below full marks: unanswered first, then the largest loss first."""
     lines = [text("summary.missing_heading")]
     if not result.missing:
@@ -286,17 +260,13 @@ def _missing(rubric: Any, result: Any, evidence: Mapping[str, int]) -> list[str]
     return lines
 
 
-def _next_level(rubric: Any, result: Any) -> list[str]:
+def _next_level(rubric: Rubric, result: ScoreResult) -> list[str]:
     """The fewest items whose full marks would lift the provisional star by one level."""
     lines = [text("summary.next_heading")]
-    stars = result.provisional.stars
-    higher = sorted(
-        (level for level in rubric.levels if stars is None or level.stars > stars),
-        key=lambda level: level.min_total,
-    )
+    higher = [level for level in rubric.levels if level.stars > result.provisional.stars]
     if not higher:
         return [*lines, text("summary.next_top")]
-    target = higher[0]
+    target = higher[-1]  # levels run from the top: the last one above is the next one up
     if not result.next_level_items:
         return [*lines, text("summary.next_none", level=target.label)]
     lost = {missing.item_id: missing.lost for missing in result.missing}
@@ -304,18 +274,18 @@ def _next_level(rubric: Any, result: Any) -> list[str]:
         text("summary.next_items", count=len(result.next_level_items), level=target.label)
     )
     for item_id in result.next_level_items:
-        gain = format_points(lost.get(item_id, rubric.item(item_id).points))
+        gain = format_points(lost[item_id])
         lines.append(text("summary.next_item_line", gain=gain, **_item_names(rubric, item_id)))
     return lines
 
 
 def render_summary(
-    rubric: Any,
-    result: Any,
+    rubric: Rubric,
+    result: ScoreResult,
     *,
     category: str,
     evidence_counts: dict[str, int],
-    claims: Sequence[object] = (),
+    claims: Sequence[Claim] = (),
 ) -> list[str]:
     """Renders the 小结 of a branch's self-assessment as plain-text messages.
 
@@ -324,15 +294,14 @@ def render_summary(
         result: `scoring.score_branch(rubric, branch_input)` for the branch's current answers.
         category: the branch's category key (`rural`, ...).
         evidence_counts: pieces of evidence per item id.
-        claims: the declared bonus and deduction claims, objects with `direction`
-            (`bonus`/`deduction`), `kind`, `points_claimed` or `points`, and optionally
-            `points_awarded`, `status` and `reason` (the storage `Claim` rows fit).
+        claims: the declared bonus and deduction claims (storage rows).
 
     Returns:
         The messages to send in order, each under Telegram's 4,096-character limit, split only
         between lines. Send them without `parse_mode`.
     """
-    bonus_claims, deduction_claims = _split_claims(claims)
+    bonus_claims = [claim for claim in claims if claim.direction == ClaimDirection.BONUS]
+    deduction_claims = [claim for claim in claims if claim.direction == ClaimDirection.DEDUCTION]
     sections = [
         _header(rubric, result, category, evidence_counts),
         _provisional(rubric, result),

@@ -31,13 +31,12 @@ from scoring.quota import (
     OVER_QUOTA,
     TIE_AT_CUTOFF,
     QuotaOutcome,
-    QuotaOutcomes,
     QuotaResult,
     apply_quota,
 )
 from scoring.review import review_from_ballots
 from scoring.rubric_loader import RubricError, load_rubric, parse_rubric
-from scoring.score import AreaScore, MissingItem, ScoreResult, score_branch
+from scoring.score import AreaScore, MissingItem, ScoreResult, basic_score, score_branch
 from scoring.spot_check import spot_check_sample
 
 __all__ = [
@@ -63,7 +62,6 @@ __all__ = [
     "MissingItem",
     "Provisional",
     "QuotaOutcome",
-    "QuotaOutcomes",
     "QuotaResult",
     "ReviewRules",
     "Rubric",
@@ -72,6 +70,7 @@ __all__ = [
     "SpotCheck",
     "Weights",
     "apply_quota",
+    "basic_score",
     "default_rubric",
     "default_rubric_text",
     "failed_gates",

@@ -10,6 +10,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
 __all__ = [
     "CENT",
+    "HUNDRED",
     "ZERO",
     "ceil_cent",
     "format_decimal",
@@ -20,6 +21,7 @@ __all__ = [
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
 
 
 def round_cent(value: Decimal) -> Decimal:

@@ -33,7 +33,10 @@ def rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
         "name": rubric.name,
         "source": rubric.source,
         "basic_total": _text(rubric.basic_total),
-        "categories": [{"key": c.key, "label": c.label} for c in rubric.categories],
+        "categories": [
+            {"key": category.key, "label": category.label, "aliases": list(category.aliases)}
+            for category in rubric.categories
+        ],
         "answer_levels": [
             {"key": level.key, "label": level.label, "fraction": _text(level.fraction)}
             for level in rubric.answer_levels

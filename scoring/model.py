@@ -1,19 +1,14 @@
 """The rubric (评分细则) as frozen data: areas, items, levels, gates, quota and the rest.
 
 A `Rubric` is built by `scoring.rubric_loader` from a YAML file and validated there; this module
-only holds the shapes and the lookups the scorer needs. Lookup tables are computed once per
-rubric in `__post_init__`, because the bot re-scores a branch on every button press.
+only holds the shapes and the lookups the scorer needs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import TypeVar
-
-from scoring.plan import CategoryPlan
-from scoring.rules import ScoringRules, basic_gate_code
 
 __all__ = [
     "AnswerLevel",
@@ -189,10 +184,9 @@ class Rubric:
     quota: dict[int, Decimal]
     spot_check: SpotCheck
     warnings: tuple[str, ...] = ()
+    # Lookups derived from the fields above; they take no part in equality.
     _items_by_id: dict[str, Item] = field(init=False, repr=False, compare=False)
     _items_by_category: dict[str, tuple[Item, ...]] = field(init=False, repr=False, compare=False)
-    _answer_scores: dict[str, dict[str, Decimal]] = field(init=False, repr=False, compare=False)
-    _category_plans: dict[str, CategoryPlan] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         items = [item for area in self.areas for item in area.items]
@@ -200,35 +194,15 @@ class Rubric:
             category.key: tuple(item for item in items if category.key in item.categories)
             for category in self.categories
         }
-        # An answer level is worth points × fraction; computing it once per item keeps the
-        # per-press scoring loop to one dictionary lookup and one addition per item.
-        answer_scores = {
-            item.id: {level.key: item.points * level.fraction for level in self.answer_levels}
-            for item in items
-        }
-        plans = {category.key: CategoryPlan(self, category.key) for category in self.categories}
-        # Frozen dataclasses only allow this route for derived fields.
+        # A frozen dataclass sets derived fields through object.__setattr__.
         object.__setattr__(self, "_items_by_id", {item.id: item for item in items})
         object.__setattr__(self, "_items_by_category", by_category)
-        object.__setattr__(self, "_answer_scores", answer_scores)
-        object.__setattr__(self, "_category_plans", plans)
 
-    @cached_property
+    @property
     def claim_kinds(self) -> tuple[frozenset[str], frozenset[str]]:
         """The bonus kind keys (empty without bonus) and the deduction kind keys."""
         bonus = frozenset(kind.key for kind in self.bonus.kinds) if self.bonus else frozenset()
         return bonus, frozenset(kind.key for kind in self.deductions.kinds)
-
-    @cached_property
-    def basic_gate_code(self) -> str | None:
-        """The reason code of the basic-score gate (`basic_below_80`), or None without one."""
-        minimum = self.gates.min_basic_100
-        return None if minimum is None else basic_gate_code(minimum)
-
-    @cached_property
-    def rules(self) -> ScoringRules:
-        """The constants the scorer reads for every branch, gathered once."""
-        return ScoringRules(self)
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -255,21 +229,8 @@ class Rubric:
 
     def answer_scores(self, item_id: str) -> dict[str, Decimal]:
         """Returns the points each answer level is worth for this item."""
-        try:
-            return self._answer_scores[item_id]
-        except KeyError:
-            raise KeyError(f"unknown item {item_id!r}") from None
-
-    def plan(self, category: str) -> CategoryPlan:
-        """Returns the scorer's precomputed table for `category`.
-
-        Raises:
-            KeyError: the rubric has no such category.
-        """
-        try:
-            return self._category_plans[category]
-        except KeyError:
-            raise KeyError(f"unknown category {category!r}") from None
+        points = self.item(item_id).points
+        return {level.key: points * level.fraction for level in self.answer_levels}
 
     def category(self, key: str) -> Category:
         """Returns the category with this key. Raises KeyError naming the key."""
@@ -289,13 +250,6 @@ class Rubric:
             if level.stars == stars:
                 return level
         raise KeyError(f"unknown level {stars!r}")
-
-    def level_for_total(self, total: Decimal) -> Level:
-        """Returns the highest level whose minimum `total` reaches (gates not applied)."""
-        for level in self.levels:
-            if total >= level.min_total:
-                return level
-        return self.levels[-1]
 
     def level_below(self, stars: int) -> int:
         """Returns the stars of the level right under `stars`, or `stars` at the bottom."""

@@ -9,20 +9,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import accumulate
-from operator import itemgetter
+from typing import NamedTuple
 
-from scoring.decimals import ZERO, ceil_cent, round_cent
-from scoring.item_sums import Loss
+from scoring.decimals import HUNDRED, ZERO, ceil_cent, round_cent
+from scoring.gates import failed_gates, is_gated, stars_for
 from scoring.model import Rubric
 
-__all__ = ["OUT_OF_REACH", "REACHED", "Provisional", "next_level_items", "provisional_view"]
+__all__ = [
+    "OUT_OF_REACH",
+    "REACHED",
+    "Loss",
+    "Provisional",
+    "next_level_items",
+    "provisional_view",
+]
 
+# Values of `Provisional.needed_review` besides a review score.
 REACHED = "reached"
 OUT_OF_REACH = "out_of_reach"
-_HUNDRED = Decimal(100)
-# Largest loss first, then rubric order: (−lost, position) of a `Loss`.
-_BY_LOSS = itemgetter(1, 2)
+# A rounded total reaches a 2-decimal minimum exactly when the raw total reaches the minimum
+# less half a cent (half-up rounding).
+_HALF_CENT = Decimal("0.005")
+
+
+class Loss(NamedTuple):
+    """An item below its points: whether answered, the points lost, its place in the category."""
+
+    answered: bool
+    lost: Decimal
+    position: int
+    item_id: str
 
 
 @dataclass(frozen=True)
@@ -35,53 +51,55 @@ class Provisional:
         total: the rounded total with that review.
         stars: the stars with that review, after the gates.
         needed_review: per level's stars, the least review score (2 decimals) whose rounded
-            total reaches the level, or `"reached"` (whatever the review) or `"out_of_reach"`
-            (over 100, or a gate blocks the level).
+            total reaches the level, or `REACHED` (whatever the review) or `OUT_OF_REACH`
+            (over 100, or a failed gate blocks the level).
+        gated: the stars of the levels a failed gate blocks, whatever the review.
     """
 
     assumed_review: Decimal
     total: Decimal
     stars: int
     needed_review: dict[int, Decimal | str]
+    gated: frozenset[int]
 
 
 def provisional_view(
-    rubric: Rubric, basic_100: Decimal, weighted_assessment: Decimal, blocked: bool
+    rubric: Rubric, basic_100: Decimal, assessment: Decimal, gates: tuple[str, ...]
 ) -> Provisional:
-    """Builds the provisional view.
-
-    Args:
-        rubric: the rubric.
-        basic_100: the self-assessed basic score on the 100 scale (also the assumed review).
-        weighted_assessment: w_assessment × assessment.
-        blocked: whether a gate blocks the gated level.
-    """
-    rules = rubric.rules
-    review_weight = rules.weight_review
-    raw = weighted_assessment + review_weight * basic_100
-    total = round_cent(raw if raw > ZERO else ZERO)
-    # needed = (minimum − w_assessment × assessment) / w_review, in the rounding stars use.
+    """Builds the provisional view from the branch's basic_100, assessment and failed gates."""
+    weights = rubric.weights
+    weighted_assessment = weights.assessment * assessment
+    total = _assumed_total(rubric, basic_100, assessment)
+    gated = frozenset(
+        level.stars for level in rubric.levels if gates and is_gated(rubric, level.stars)
+    )
     needed: dict[int, Decimal | str] = {}
-    for stars, threshold, bottom, gated in rules.review_thresholds:
-        if bottom:
-            needed[stars] = REACHED  # the total is floored at 0: the bottom is always reached
-        elif blocked and gated:
-            needed[stars] = OUT_OF_REACH
+    for level in rubric.levels:
+        # needed = (minimum − w_assessment × assessment) / w_review, in the rounding stars use.
+        gap = level.min_total - _HALF_CENT - weighted_assessment
+        if level.min_total <= ZERO:
+            needed[level.stars] = REACHED  # the total is floored at 0: the bottom is reached
+        elif level.stars in gated:
+            needed[level.stars] = OUT_OF_REACH
+        elif gap <= ZERO:
+            needed[level.stars] = REACHED
+        elif not weights.review or ceil_cent(gap / weights.review) > HUNDRED:
+            needed[level.stars] = OUT_OF_REACH
         else:
-            gap = threshold - weighted_assessment
-            if gap <= ZERO:
-                needed[stars] = REACHED
-            elif not review_weight:
-                needed[stars] = OUT_OF_REACH
-            else:
-                least = ceil_cent(gap / review_weight)
-                needed[stars] = OUT_OF_REACH if least > _HUNDRED else least
+            needed[level.stars] = ceil_cent(gap / weights.review)
     return Provisional(
         assumed_review=basic_100,
         total=total,
-        stars=rules.stars_for(total, blocked),
+        stars=stars_for(rubric, total, bool(gates)),
         needed_review=needed,
+        gated=gated,
     )
+
+
+def _assumed_total(rubric: Rubric, basic_100: Decimal, assessment: Decimal) -> Decimal:
+    """The rounded total with the review assumed equal to basic_100."""
+    weights = rubric.weights
+    return round_cent(max(weights.assessment * assessment + weights.review * basic_100, ZERO))
 
 
 def next_level_items(
@@ -98,49 +116,32 @@ def next_level_items(
     total only grows with the points recovered; taking the largest losses first therefore
     reaches the next level with the fewest items. Ties go to rubric order.
 
-    Args:
-        rubric: the rubric.
-        basic: the basic score on the rubric's scale.
-        bonus_less_deduction: the capped bonus minus the deductions.
-        has_deduction: whether any deduction was declared (items cannot clear that gate).
-        provisional_stars: the provisional stars now.
-        losses: `(answered, −lost, position, item id, lost)` per item below its points.
-
     Returns:
         Item ids, largest loss first; empty when at the top level or when no set can do it.
     """
-    above = [level for level in rubric.levels if level.stars > provisional_stars]
+    above = [level.stars for level in rubric.levels if level.stars > provisional_stars]
     if not above or not losses:
         return ()
-    target = above[-1].stars
-    rules = rubric.rules
-    if has_deduction and rules.deductions_forbid and target >= rules.gate_stars:
-        return ()
-    ordered = sorted(losses, key=_BY_LOSS)
-    recovered = list(accumulate(loss[4] for loss in ordered))
-    forbidden = rules.deductions_forbid and has_deduction
+    target = min(above)
+    ordered = sorted(losses, key=lambda loss: (-loss.lost, loss.position))
 
     def reaches(taken: int) -> bool:
-        """Whether full marks on the `taken + 1` largest losses earn `target` stars."""
-        lifted = basic + recovered[taken]
-        basic_100 = lifted if basic_total == _HUNDRED else lifted * _HUNDRED / basic_total
-        raw = weight_assessment * (basic_100 + bonus_less_deduction) + weight_review * basic_100
-        total = round_cent(raw if raw > ZERO else ZERO)
-        minimum = rules.gate_min_basic_100
-        blocked = forbidden or (minimum is not None and basic_100 < minimum)
-        return rules.stars_for(total, blocked) >= target
+        """Whether full marks on the `taken` largest losses earn `target` stars."""
+        lifted = basic + sum((loss.lost for loss in ordered[:taken]), ZERO)
+        basic_100 = lifted * HUNDRED / rubric.basic_total
+        total = _assumed_total(rubric, basic_100, basic_100 + bonus_less_deduction)
+        blocked = bool(failed_gates(rubric, basic_100, has_deduction))
+        return stars_for(rubric, total, blocked) >= target
 
-    basic_total = rubric.basic_total
-    weight_assessment, weight_review = rules.weight_assessment, rules.weight_review
-    if not reaches(len(ordered) - 1):
+    if not reaches(len(ordered)):
         return ()
-    # Recovered points grow with every item taken, so the fewest items is a binary search
-    # over how many of the largest losses to take.
-    low, high = 0, len(ordered) - 1
+    # The recovered points grow with every item taken, so the fewest items is found by a
+    # binary search over how many of the largest losses to take.
+    low, high = 1, len(ordered)
     while low < high:
         middle = (low + high) // 2
         if reaches(middle):
             high = middle
         else:
             low = middle + 1
-    return tuple(loss[3] for loss in ordered[: low + 1])
+    return tuple(loss.item_id for loss in ordered[:low])

@@ -1,8 +1,8 @@
 """Loads and validates a rubric from YAML (`parse_rubric`, `load_rubric`).
 
-The format is described in `docs/rubrics.md`; `scoring/rubrics/default.yaml` is the annotated
-example derived from the seed. Every problem is collected before failing, and each names the
-file, the field path and the bad value.
+The format is described in the README ("The rubric"); `scoring/rubrics/default.yaml` is the
+annotated example derived from the seed. Every problem is collected before failing, and each
+names the file, the field path and the bad value.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from scoring.decimals import ZERO, format_decimal
+from scoring.decimals import HUNDRED, ZERO, format_decimal
 from scoring.model import (
     AnswerLevel,
     Area,
@@ -54,7 +54,6 @@ _TOP_KEYS = (
     "spot_check",
 )
 _ONE = Decimal(1)
-_HUNDRED = Decimal(100)
 
 
 def load_rubric(path: str | Path) -> Rubric:
@@ -332,7 +331,7 @@ def _read_review(reader: RubricReader, value: Any) -> ReviewRules:
                     key=reader.key(ballot.get("key"), join(path, "key")),
                     label=reader.text(ballot.get("label"), join(path, "label")),
                     value=reader.number(
-                        ballot.get("value"), join(path, "value"), minimum=ZERO, maximum=_HUNDRED
+                        ballot.get("value"), join(path, "value"), minimum=ZERO, maximum=HUNDRED
                     ),
                 )
             )

@@ -7,14 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from scoring.decimals import ZERO, format_decimal
+from scoring.decimals import HUNDRED, ZERO, format_decimal
 from scoring.model import Gates, Level, SpotCheck, Weights
 from scoring.rubric_reader import RubricReader, join
 
 __all__ = ["read_gates", "read_levels", "read_quota", "read_spot_check", "read_weights"]
 
 _ONE = Decimal(1)
-_HUNDRED = Decimal(100)
 # The seed: the assessment part counts "不低于70%", the review part "不高于30%".
 _SEED_MIN_ASSESSMENT_WEIGHT = Decimal("0.7")
 _SEED_MAX_REVIEW_WEIGHT = Decimal("0.3")
@@ -96,7 +95,7 @@ def read_gates(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> G
     return Gates(
         min_basic_100=None
         if minimum is None
-        else reader.number(minimum, "gates.min_basic_100", minimum=ZERO, maximum=_HUNDRED),
+        else reader.number(minimum, "gates.min_basic_100", minimum=ZERO, maximum=HUNDRED),
         deductions_forbid=reader.boolean(
             fields.get("deductions_forbid"), "gates.deductions_forbid"
         ),

@@ -10,41 +10,34 @@ total      = w_assessment × assessment + w_review × review, floored at 0, roun
 stars      = the highest level the total reaches; a gated level that fails a gate drops one level
 ```
 
-The figures (basic to stars) are computed at once, with the item walk in C loops and no switch
-of the decimal context. The feedback views (`missing`, `provisional`, `next_level_items`,
-`areas`) are computed on first read and cached: a county batch of 100,000 branches needs only
-the figures, while the bot reads everything for the one branch it shows.
+`score_branch` computes the figures; the feedback views (missing points, the provisional view,
+next-level items, per-area scores) are computed from the same item scores when first read.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
-from operator import itemgetter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
-from scoring.decimals import CENT, ZERO
+from scoring.decimals import HUNDRED, ZERO, round_cent
 from scoring.errors import InputError
+from scoring.gates import failed_gates, stars_for
 from scoring.inputs import BranchInput, check_claims
-from scoring.item_sums import (
-    AreaScore,
-    Given,
-    Loss,
-    area_scores,
-    item_losses,
-    item_units,
-    sum_items,
-)
-from scoring.lazy import cached_view
-from scoring.model import Rubric
-from scoring.plan import CategoryPlan
-from scoring.provisional import Provisional, next_level_items, provisional_view
-from scoring.rules import GATE_DEDUCTION, ScoringRules
+from scoring.model import Item, Rubric
+from scoring.provisional import Loss, Provisional, next_level_items, provisional_view
 
-__all__ = ["AreaScore", "MissingItem", "Provisional", "ScoreResult", "score_branch"]
-
-_HUNDRED = Decimal(100)
-_new_result = tuple.__new__
+__all__ = [
+    "AreaScore",
+    "MissingItem",
+    "Provisional",
+    "ScoreResult",
+    "basic_score",
+    "item_scores",
+    "score_branch",
+]
 
 
 class MissingItem(NamedTuple):
@@ -55,38 +48,27 @@ class MissingItem(NamedTuple):
     answered: bool
 
 
-_new_missing = partial(tuple.__new__, MissingItem)
-_MISSING_FIELDS = itemgetter(3, 4, 0)
+class AreaScore(NamedTuple):
+    """An area's score and full marks for the branch's category (full is 0 without items)."""
+
+    key: str
+    scored: Decimal
+    full: Decimal
 
 
-class _Figures(NamedTuple):
-    """The fields of a `ScoreResult` (see there)."""
+@dataclass(frozen=True)
+class ScoreResult:
+    """One branch's score: its figures, and feedback views computed on first read.
 
-    basic: Decimal
-    basic_100: Decimal
-    bonus: Decimal
-    deduction: Decimal
-    assessment: Decimal
-    review: Decimal | None
-    total: Decimal | None
-    stars: int | None
-    gates: tuple[str, ...]
-    plan: CategoryPlan
-    given: Given
-
-
-class ScoreResult(_Figures):
-    """One branch's score: immutable figures, and feedback views computed on first read.
-
-    A named tuple rather than a dataclass because a county batch keeps 100,000 of them: one
-    tuple is built in a single C call and is one object for the garbage collector to walk,
-    where a frozen dataclass stores each field through `object.__setattr__` and brings an
-    instance dictionary. The class adds no `__slots__`, so the views can be cached per result.
+    A county batch needs only the figures; the bot reads the views of the one branch it shows.
+    Equality compares the figures; the rubric and the branch input the views are computed from
+    take no part in it.
 
     Attributes:
         basic: Σ item scores on the rubric's own scale (basic_total).
         basic_100: basic brought to the 100 scale.
         bonus: the bonus after the cap.
+        bonus_claimed: Σ bonus awards before the cap.
         deduction: Σ deductions.
         assessment: basic_100 + bonus − deduction.
         review: the review score, or None before the review.
@@ -94,36 +76,47 @@ class ScoreResult(_Figures):
         stars: the stars after the gates (before any quota), or None without a review.
         gates: reason codes of every gate that blocks the gated level now (`basic_below_80`,
             `has_deduction`), whether or not the total reaches that level.
-        plan: the rubric's table for the branch's category (it leads back to the rubric).
-        given: each item's answer in plan order; with `plan`, what the views derive from, so
-            equal results give equal feedback.
-
-    Feedback views, computed on first read (see the properties): `missing`, `provisional`,
-    `next_level_items`, `areas`.
+        rubric: the rubric the branch was scored on.
+        branch: the branch input that was scored.
     """
 
-    @cached_view
-    def _units(self) -> list[int] | None:
-        return item_units(self.plan, self.given)
+    basic: Decimal
+    basic_100: Decimal
+    bonus: Decimal
+    bonus_claimed: Decimal
+    deduction: Decimal
+    assessment: Decimal
+    review: Decimal | None
+    total: Decimal | None
+    stars: int | None
+    gates: tuple[str, ...]
+    rubric: Rubric = field(compare=False, repr=False)
+    branch: BranchInput = field(compare=False, repr=False)
 
-    @cached_view
+    @cached_property
     def _losses(self) -> list[Loss]:
-        return item_losses(self.plan, self.given, self._units)
+        """Every item below its points, in rubric order."""
+        items = self.rubric.items_for(self.branch.category)
+        scores = item_scores(self.rubric, items, self.branch.answers)
+        return [
+            Loss(item.id in scores, item.points - scores.get(item.id, ZERO), position, item.id)
+            for position, item in enumerate(items)
+            if scores.get(item.id, ZERO) < item.points
+        ]
 
-    @cached_view
+    @cached_property
     def missing(self) -> tuple[MissingItem, ...]:
         """Items below their points: unanswered first, then largest loss, then rubric order."""
-        # (item id, lost, answered) picked from each loss and made a MissingItem, all in C.
-        return tuple(map(_new_missing, map(_MISSING_FIELDS, self._losses)))
+        # False (unanswered) sorts before True.
+        ordered = sorted(self._losses, key=lambda loss: (loss.answered, -loss.lost, loss.position))
+        return tuple(MissingItem(loss.item_id, loss.lost, loss.answered) for loss in ordered)
 
-    @cached_view
+    @cached_property
     def provisional(self) -> Provisional:
         """The view before the review, assuming review = basic_100."""
-        rubric = self.plan.rubric
-        weighted_assessment = rubric.weights.assessment * self.assessment
-        return provisional_view(rubric, self.basic_100, weighted_assessment, bool(self.gates))
+        return provisional_view(self.rubric, self.basic_100, self.assessment, self.gates)
 
-    @cached_view
+    @cached_property
     def next_level_items(self) -> tuple[str, ...]:
         """The fewest items whose full marks lift the provisional stars by a level.
 
@@ -131,89 +124,122 @@ class ScoreResult(_Figures):
         the next level, or too few points left).
         """
         return next_level_items(
-            self.plan.rubric,
+            self.rubric,
             self.basic,
             self.bonus - self.deduction,
-            GATE_DEDUCTION in self.gates,
+            bool(self.branch.deductions),
             self.provisional.stars,
             self._losses,
         )
 
-    @cached_view
+    @cached_property
     def areas(self) -> tuple[AreaScore, ...]:
-        """Each area's score and full marks, in rubric order."""
-        return area_scores(self.plan, self.given, self._units)
+        """Each area's score and full marks for the branch's category, in rubric order."""
+        items = self.rubric.items_for(self.branch.category)
+        scores = item_scores(self.rubric, items, self.branch.answers)
+        return tuple(
+            AreaScore(
+                area.key,
+                sum((scores.get(item.id, ZERO) for item in items if item.area == area.key), ZERO),
+                sum((item.points for item in items if item.area == area.key), ZERO),
+            )
+            for area in self.rubric.areas
+        )
 
 
 def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
     """Scores one branch.
-
-    Args:
-        rubric: the rubric (its category tables are precomputed).
-        branch: the branch's answers, claims and review.
 
     Raises:
         InputError: an unknown category, item, level or claim kind, an item score outside 0 to
             its points, a deduction under the minimum, or a review outside 0-100.
     """
     try:
-        plan = rubric.plan(branch.category)
+        items = rubric.items_for(branch.category)
     except KeyError:
         raise InputError([f"category: unknown category {branch.category!r}"]) from None
-    rules = rubric.rules
-    (basic, basic_100, weighted_assessment, below_gate), given = sum_items(plan, branch.answers)
     review = branch.review
-    has_deduction = bool(branch.deductions)
-    if branch.bonus or has_deduction:
-        bonus, deduction = _claim_sums(rubric, rules, branch)
-        assessment = basic_100 + bonus - deduction
-        weighted_assessment = rules.weight_assessment * assessment
-    else:
-        # Without claims the assessment is basic_100, whose weighted value the plan holds.
-        bonus = deduction = ZERO
-        assessment = basic_100
-    if review is not None and not ZERO <= review <= _HUNDRED:
+    if review is not None and not ZERO <= review <= HUNDRED:
         raise InputError([f"review: expected a score from 0 to 100, got {review}"])
-    gates = rules.gate_codes[below_gate][rules.deductions_forbid and has_deduction]
+    problems = check_claims(rubric, branch)
+    if problems:
+        raise InputError(problems)
+    scores = item_scores(rubric, items, branch.answers)
+    if len(scores) != len(branch.answers):
+        raise InputError(_foreign_answers(branch.category, items, branch.answers))
 
+    basic = sum(scores.values(), ZERO)
+    basic_100 = basic * HUNDRED / rubric.basic_total
+    bonus_claimed = sum((claim.points for claim in branch.bonus), ZERO)
+    bonus = ZERO if rubric.bonus is None else min(bonus_claimed, rubric.bonus.cap)
+    deduction = sum((claim.points for claim in branch.deductions), ZERO)
+    assessment = basic_100 + bonus - deduction
+    gates = failed_gates(rubric, basic_100, bool(branch.deductions))
     total = stars = None
     if review is not None:
-        raw = weighted_assessment + rules.weight_review * review
-        # Rounded half-up to cents as `round_cent` does, inline: this runs 100,000 times.
-        total = (raw if raw > ZERO else ZERO).quantize(CENT, rounding=ROUND_HALF_UP)
-        stars = rules.stars_for(total, bool(gates))
-    # `tuple.__new__` is what the named tuple's own constructor calls, minus a Python frame.
-    return _new_result(
-        ScoreResult,
-        (basic, basic_100, bonus, deduction, assessment, review, total, stars, gates, plan, given),
+        raw = rubric.weights.assessment * assessment + rubric.weights.review * review
+        total = round_cent(max(raw, ZERO))
+        stars = stars_for(rubric, total, bool(gates))
+    return ScoreResult(
+        basic=basic,
+        basic_100=basic_100,
+        bonus=bonus,
+        bonus_claimed=bonus_claimed,
+        deduction=deduction,
+        assessment=assessment,
+        review=review,
+        total=total,
+        stars=stars,
+        gates=gates,
+        rubric=rubric,
+        branch=branch,
     )
 
 
-def _claim_sums(
-    rubric: Rubric, rules: ScoringRules, branch: BranchInput
-) -> tuple[Decimal, Decimal]:
-    """Returns the capped bonus and the sum of deductions, checking every claim.
+def item_scores(
+    rubric: Rubric, items: tuple[Item, ...], answers: Mapping[str, str | Decimal]
+) -> dict[str, Decimal]:
+    """Returns the points of each answered item among `items` (unanswered items score 0).
 
     Raises:
-        InputError: an unknown kind, negative bonus points, a deduction under the minimum, or a
-            bonus claimed under a rubric without bonus.
+        InputError: an unknown answer level, or a reviewer's score outside 0 to the points.
     """
-    bonus = deduction = ZERO
-    valid = rules.bonus_cap is not None or not branch.bonus
-    kinds = rules.bonus_kinds
-    for claim in branch.bonus:
-        points = claim.points
-        valid = valid and claim.kind in kinds and points >= ZERO
-        bonus += points
-    kinds, minimum = rules.deduction_kinds, rules.deduction_min
-    for claim in branch.deductions:
-        points = claim.points
-        valid = valid and claim.kind in kinds and points >= minimum
-        deduction += points
-    if not valid:
-        # The slow path words every problem; it finds at least the one seen here.
-        raise InputError(check_claims(rubric, branch))
-    cap = rules.bonus_cap
-    if cap is None:
-        return ZERO, deduction
-    return (cap if cap < bonus else bonus), deduction
+    fractions = {level.key: level.fraction for level in rubric.answer_levels}
+    return {
+        item.id: _item_score(item, answers[item.id], fractions)
+        for item in items
+        if item.id in answers
+    }
+
+
+def basic_score(
+    rubric: Rubric, items: tuple[Item, ...], answers: Mapping[str, str | Decimal]
+) -> Decimal:
+    """Returns the basic score of these answers to a category's `items`."""
+    return sum(item_scores(rubric, items, answers).values(), ZERO)
+
+
+def _item_score(item: Item, answer: str | Decimal, fractions: Mapping[str, Decimal]) -> Decimal:
+    """An answer's points: its level's fraction of the item's points, or a reviewer's score."""
+    if isinstance(answer, str):
+        fraction = fractions.get(answer)
+        if fraction is None:
+            raise InputError(
+                [f"answers.{item.id}: unknown level {answer!r} (expected {', '.join(fractions)})"]
+            )
+        return item.points * fraction
+    if not ZERO <= answer <= item.points:
+        raise InputError([f"answers.{item.id}: score {answer} is outside 0 to {item.points}"])
+    return answer
+
+
+def _foreign_answers(
+    category: str, items: tuple[Item, ...], answers: Mapping[str, object]
+) -> list[str]:
+    """Names the answers that are not items of the branch's category."""
+    applicable = {item.id for item in items}
+    return [
+        f"answers.{item_id}: unknown item or not for category {category!r}"
+        for item_id in answers
+        if item_id not in applicable
+    ]
