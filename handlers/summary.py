@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from handlers.catalogue import text
 from scoring import (
-    GATE_DEDUCTION,
     REACHED,
+    BasicBelow,
     BonusRules,
     DeductionRules,
     Rubric,
@@ -216,22 +216,23 @@ def _needed(rubric: Rubric, result: ScoreResult) -> list[str]:
 
 
 def _gates(rubric: Rubric, result: ScoreResult) -> list[str]:
-    """The gates that already forbid the top level, whatever the review brings."""
-    if not result.gates:
+    """The gates that already rule out the higher levels, whatever the review brings."""
+    gated = result.provisional.gated
+    if not gated:
         return []
-    gates = rubric.gates
-    lines = [text("summary.gates_heading", level=rubric.level(gates.stars).label)]
-    for code in result.gates:
-        if code == GATE_DEDUCTION:
-            line = text("summary.gate.has_deduction", deduction=format_points(result.deduction))
-        elif gates.min_basic_100 is not None:
+    lines = [text("summary.gates_heading", level=rubric.level(min(gated)).label)]
+    for key in result.gates:
+        gate = rubric.gate(key)
+        if gate.label is not None:
+            line = text("summary.gate.labelled", label=gate.label)
+        elif isinstance(gate.condition, BasicBelow):
             line = text(
                 "summary.gate.basic_below_minimum",
                 basic_100=format_points(result.basic_100),
-                minimum=format_points(gates.min_basic_100),
+                minimum=format_points(gate.condition.minimum),
             )
-        else:
-            continue  # the rubric has no gate of this kind
+        else:  # the older two-field form has only these two gates
+            line = text("summary.gate.has_deduction", deduction=format_points(result.deduction))
         lines.append(line)
     return lines
 

@@ -11,6 +11,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 __all__ = [
     "CENT",
     "HUNDRED",
+    "ONE",
     "ZERO",
     "ceil_cent",
     "format_decimal",
@@ -21,6 +22,7 @@ __all__ = [
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
 

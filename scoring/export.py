@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.decimals import format_decimal
-from scoring.model import Kind, Rubric
-from scoring.quota import QuotaOutcome
+from scoring.model import BasicBelow, Gate, ItemBelowFull, Kind, ReviewBelow, Rubric
+from scoring.quota import QuotaOutcome, QuotaResult
 from scoring.score import ScoreResult
 
-__all__ = ["outcome_to_dict", "result_to_dict", "rubric_to_dict"]
+__all__ = ["outcome_to_dict", "quota_to_dict", "result_to_dict", "rubric_to_dict"]
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -24,6 +24,21 @@ def _text(value: Decimal | None) -> str | None:
 
 def _kinds(kinds: tuple[Kind, ...]) -> list[dict[str, str]]:
     return [{"key": kind.key, "label": kind.label} for kind in kinds]
+
+
+def _gate(gate: Gate) -> dict[str, Any]:
+    """A gate as `{key, label, <condition>: value, max_stars}`, as the rubric file writes it."""
+    condition = gate.condition
+    value: str | list[str] | None
+    if isinstance(condition, BasicBelow):
+        name, value = "basic_100_below", _text(condition.minimum)
+    elif isinstance(condition, ReviewBelow):
+        name, value = "review_below", _text(condition.minimum)
+    elif isinstance(condition, ItemBelowFull):
+        name, value = "item_below_full", condition.item_id
+    else:
+        name, value = "deduction", list(condition.kinds) or "any"
+    return {"key": gate.key, "label": gate.label, name: value, "max_stars": gate.max_stars}
 
 
 def rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
@@ -79,12 +94,13 @@ def rubric_to_dict(rubric: Rubric) -> dict[str, Any]:
             {"stars": level.stars, "min_total": _text(level.min_total), "label": level.label}
             for level in rubric.levels
         ],
-        "gates": {
-            "min_basic_100": _text(rubric.gates.min_basic_100),
-            "deductions_forbid": rubric.gates.deductions_forbid,
-            "stars": rubric.gates.stars,
-        },
+        "gates": [_gate(gate) for gate in rubric.gates],
         "quota": {str(stars): _text(share) for stars, share in rubric.quota.items()},
+        "category_quota": {
+            str(stars): {category: _text(share) for category, share in shares.items()}
+            for stars, shares in rubric.category_quota.items()
+        },
+        "total_cap": _text(rubric.total_cap),
         "spot_check": {
             "levels": list(rubric.spot_check.levels),
             "fraction": _text(rubric.spot_check.fraction),
@@ -137,3 +153,17 @@ def outcome_to_dict(outcome: QuotaOutcome) -> dict[str, Any]:
         "quota_reason": outcome.reason,
         "tie_at_cutoff": outcome.tie_at_cutoff,
     }
+
+
+def quota_to_dict(quota: QuotaResult) -> dict[str, Any]:
+    """Returns the limits of a `pingxing score` batch: `five_star_limit` (the top capped level's
+    limit over all branches) and the limit of every scope, `category` null for all branches."""
+    limits: list[dict[str, Any]] = []
+    for stars in sorted(quota.limits.keys() | quota.category_limits.keys(), reverse=True):
+        limits += [
+            {"stars": stars, "category": category, "limit": limit}
+            for category, limit in quota.category_limits.get(stars, {}).items()
+        ]
+        if stars in quota.limits:
+            limits.append({"stars": stars, "category": None, "limit": quota.limits[stars]})
+    return {"five_star_limit": quota.five_star_limit, "quota_limits": limits}

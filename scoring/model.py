@@ -14,13 +14,18 @@ __all__ = [
     "AnswerLevel",
     "Area",
     "Ballot",
+    "BasicBelow",
     "BonusRules",
     "Category",
+    "Condition",
+    "DeductionOf",
     "DeductionRules",
-    "Gates",
+    "Gate",
     "Item",
+    "ItemBelowFull",
     "Kind",
     "Level",
+    "ReviewBelow",
     "ReviewRules",
     "Rubric",
     "SpotCheck",
@@ -138,19 +143,55 @@ class Level:
 
 
 @dataclass(frozen=True)
-class Gates:
-    """Conditions without which a branch cannot reach `stars` (the seed: five stars).
+class BasicBelow:
+    """A gate condition: basic_100 under `minimum`."""
 
-    Attributes:
-        min_basic_100: a basic score (100 scale) under this blocks the level; `None`: no such gate.
-        deductions_forbid: any deduction blocks the level.
-        stars: the level the gates guard; a result at or above it that fails a gate drops to
-            the next level below.
+    minimum: Decimal
+
+
+@dataclass(frozen=True)
+class DeductionOf:
+    """A gate condition: a deduction of one of `kinds`, or of any kind when `kinds` is empty."""
+
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewBelow:
+    """A gate condition: a review score under `minimum` (e.g. members' satisfaction)."""
+
+    minimum: Decimal
+
+
+@dataclass(frozen=True)
+class ItemBelowFull:
+    """A gate condition (一票否决): the item scores below its full points, unanswered included.
+
+    Only branches of a category the item applies to can fail it.
     """
 
-    min_basic_100: Decimal | None
-    deductions_forbid: bool
-    stars: int
+    item_id: str
+
+
+Condition = BasicBelow | DeductionOf | ReviewBelow | ItemBelowFull
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A condition that caps a branch's level whatever its total (不得评定为…).
+
+    Attributes:
+        key: the reason code results carry when the gate fails (`basic_below_80`).
+        label: what the bot shows, from the rubric; None for a gate of the older two-field
+            form, which the bot words from its own catalogue.
+        condition: what fails the gate.
+        max_stars: the highest level a branch that fails the gate may hold.
+    """
+
+    key: str
+    label: str | None
+    condition: Condition
+    max_stars: int
 
 
 @dataclass(frozen=True)
@@ -166,7 +207,10 @@ class Rubric:
     """A complete, validated rubric. Build it with `parse_rubric` or `load_rubric`.
 
     `levels` are in descending order of stars and minimum total; the last starts at 0, so every
-    total has a level. `quota` maps stars to the largest share of branches that may hold them.
+    total has a level. `quota` maps stars to the largest share of all branches in scope that may
+    hold them; `category_quota` maps stars to such shares within each category's branches.
+    `total_cap`, when set, caps the total (实行百分制: 100); None keeps the seed's formula, in
+    which the bonus can take a total above 100.
     """
 
     name: str
@@ -180,9 +224,11 @@ class Rubric:
     review: ReviewRules
     weights: Weights
     levels: tuple[Level, ...]
-    gates: Gates
+    gates: tuple[Gate, ...]
     quota: dict[int, Decimal]
     spot_check: SpotCheck
+    category_quota: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    total_cap: Decimal | None = None
     warnings: tuple[str, ...] = ()
     # Lookups derived from the fields above; they take no part in equality.
     _items_by_id: dict[str, Item] = field(init=False, repr=False, compare=False)
@@ -251,13 +297,24 @@ class Rubric:
                 return level
         raise KeyError(f"unknown level {stars!r}")
 
+    def gate(self, key: str) -> Gate:
+        """Returns the gate with this reason code. Raises KeyError naming the key."""
+        return _find(self.gates, key, "gate")
+
+    def area_full(self, area_key: str, category: str) -> Decimal:
+        """Returns an area's full marks for a category: the points of its items that apply."""
+        return sum(
+            (item.points for item in self.area(area_key).items if category in item.categories),
+            Decimal(0),
+        )
+
     def level_below(self, stars: int) -> int:
         """Returns the stars of the level right under `stars`, or `stars` at the bottom."""
         lower = [level.stars for level in self.levels if level.stars < stars]
         return max(lower) if lower else stars
 
 
-_Keyed = TypeVar("_Keyed", Category, AnswerLevel, Area)
+_Keyed = TypeVar("_Keyed", Category, AnswerLevel, Area, Gate)
 
 
 def _find(entries: tuple[_Keyed, ...], key: str, what: str) -> _Keyed:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from scoring.decimals import HUNDRED, ZERO, ceil_cent, round_cent
-from scoring.gates import failed_gates, is_gated, stars_for
-from scoring.model import Rubric
+from scoring.decimals import HUNDRED, ZERO, ceil_cent
+from scoring.gates import GateFacts, failed_gates, stars_for, total_for
+from scoring.model import ItemBelowFull, Level, ReviewBelow, Rubric
 
 __all__ = [
     "OUT_OF_REACH",
@@ -51,9 +51,9 @@ class Provisional:
         total: the rounded total with that review.
         stars: the stars with that review, after the gates.
         needed_review: per level's stars, the least review score (2 decimals) whose rounded
-            total reaches the level, or `REACHED` (whatever the review) or `OUT_OF_REACH`
-            (over 100, or a failed gate blocks the level).
-        gated: the stars of the levels a failed gate blocks, whatever the review.
+            total reaches the level and that no review gate holds below it, or `REACHED`
+            (whatever the review) or `OUT_OF_REACH` (over 100, or a failed gate caps below it).
+        gated: the stars of the levels a failed gate already rules out, whatever the review.
     """
 
     assumed_review: Decimal
@@ -63,80 +63,95 @@ class Provisional:
     gated: frozenset[int]
 
 
-def provisional_view(
-    rubric: Rubric, basic_100: Decimal, assessment: Decimal, gates: tuple[str, ...]
-) -> Provisional:
-    """Builds the provisional view from the branch's basic_100, assessment and failed gates."""
-    weights = rubric.weights
-    weighted_assessment = weights.assessment * assessment
-    total = _assumed_total(rubric, basic_100, assessment)
-    gated = frozenset(
-        level.stars for level in rubric.levels if gates and is_gated(rubric, level.stars)
-    )
-    needed: dict[int, Decimal | str] = {}
-    for level in rubric.levels:
-        # needed = (minimum − w_assessment × assessment) / w_review, in the rounding stars use.
-        gap = level.min_total - _HALF_CENT - weighted_assessment
-        if level.min_total <= ZERO:
-            needed[level.stars] = REACHED  # the total is floored at 0: the bottom is reached
-        elif level.stars in gated:
-            needed[level.stars] = OUT_OF_REACH
-        elif gap <= ZERO:
-            needed[level.stars] = REACHED
-        elif not weights.review or ceil_cent(gap / weights.review) > HUNDRED:
-            needed[level.stars] = OUT_OF_REACH
-        else:
-            needed[level.stars] = ceil_cent(gap / weights.review)
+def provisional_view(rubric: Rubric, assessment: Decimal, facts: GateFacts) -> Provisional:
+    """Builds the provisional view from the branch's assessment and its gate facts (no review)."""
+    assumed = facts.basic_100
+    caps = [rubric.gate(key).max_stars for key in failed_gates(rubric, facts)]
+    gated = frozenset(level.stars for level in rubric.levels if caps and level.stars > min(caps))
+    total = total_for(rubric, assessment, assumed)
     return Provisional(
-        assumed_review=basic_100,
+        assumed_review=assumed,
         total=total,
-        stars=stars_for(rubric, total, bool(gates)),
-        needed_review=needed,
+        stars=stars_for(rubric, total, failed_gates(rubric, facts._replace(review=assumed))),
+        needed_review={
+            level.stars: _needed_review(rubric, level, assessment, gated)
+            for level in rubric.levels
+        },
         gated=gated,
     )
 
 
-def _assumed_total(rubric: Rubric, basic_100: Decimal, assessment: Decimal) -> Decimal:
-    """The rounded total with the review assumed equal to basic_100."""
+def _needed_review(
+    rubric: Rubric, level: Level, assessment: Decimal, gated: frozenset[int]
+) -> Decimal | str:
+    """The least review in cents that reaches `level`, or REACHED or OUT_OF_REACH."""
+    if level.min_total <= ZERO:
+        return REACHED  # the total is floored at 0: the bottom level is always reached
+    if level.stars in gated:
+        return OUT_OF_REACH
     weights = rubric.weights
-    return round_cent(max(weights.assessment * assessment + weights.review * basic_100, ZERO))
+    # needed = (minimum − w_assessment × assessment) / w_review, in the rounding stars use.
+    gap = level.min_total - _HALF_CENT - weights.assessment * assessment
+    if gap > ZERO and not weights.review:
+        return OUT_OF_REACH
+    needed = ceil_cent(gap / weights.review) if gap > ZERO else ZERO
+    # A review gate that caps below the level asks for at least its minimum as well.
+    for gate in rubric.gates:
+        if isinstance(gate.condition, ReviewBelow) and gate.max_stars < level.stars:
+            needed = max(needed, ceil_cent(gate.condition.minimum))
+    if needed <= ZERO:
+        return REACHED
+    return OUT_OF_REACH if needed > HUNDRED else needed
 
 
 def next_level_items(
     rubric: Rubric,
     basic: Decimal,
     bonus_less_deduction: Decimal,
-    has_deduction: bool,
+    facts: GateFacts,
     provisional_stars: int,
     losses: list[Loss],
 ) -> tuple[str, ...]:
     """Finds the fewest items whose full marks lift the provisional stars by one level.
 
     Full marks on an item raise basic_100, and with it the assumed review, so the provisional
-    total only grows with the points recovered; taking the largest losses first therefore
-    reaches the next level with the fewest items. Ties go to rubric order.
+    total only grows with the points recovered. An item a failed veto gate names must be in any
+    set that lifts the branch above the gate's cap, so those come first; then the largest losses
+    first reach the next level with the fewest items. Ties go to rubric order.
 
     Returns:
-        Item ids, largest loss first; empty when at the top level or when no set can do it.
+        Item ids in the order taken; empty when at the top level or when no set can do it.
     """
     above = [level.stars for level in rubric.levels if level.stars > provisional_stars]
     if not above or not losses:
         return ()
     target = min(above)
-    ordered = sorted(losses, key=lambda loss: (-loss.lost, loss.position))
+    vetoed = {
+        gate.condition.item_id
+        for gate in rubric.gates
+        if isinstance(gate.condition, ItemBelowFull)
+        and gate.max_stars < target
+        and gate.key in failed_gates(rubric, facts)
+    }
+    ordered = sorted(
+        losses, key=lambda loss: (loss.item_id not in vetoed, -loss.lost, loss.position)
+    )
 
     def reaches(taken: int) -> bool:
-        """Whether full marks on the `taken` largest losses earn `target` stars."""
-        lifted = basic + sum((loss.lost for loss in ordered[:taken]), ZERO)
-        basic_100 = lifted * HUNDRED / rubric.basic_total
-        total = _assumed_total(rubric, basic_100, basic_100 + bonus_less_deduction)
-        blocked = bool(failed_gates(rubric, basic_100, has_deduction))
-        return stars_for(rubric, total, blocked) >= target
+        """Whether full marks on the first `taken` items earn `target` stars."""
+        lifted = dict(facts.item_scores)
+        for loss in ordered[:taken]:
+            lifted[loss.item_id] = rubric.item(loss.item_id).points
+        basic_100 = (basic + sum((loss.lost for loss in ordered[:taken]), ZERO)) * HUNDRED
+        basic_100 /= rubric.basic_total
+        total = total_for(rubric, basic_100 + bonus_less_deduction, basic_100)
+        lifted_facts = facts._replace(basic_100=basic_100, review=basic_100, item_scores=lifted)
+        return stars_for(rubric, total, failed_gates(rubric, lifted_facts)) >= target
 
     if not reaches(len(ordered)):
         return ()
     # The recovered points grow with every item taken, so the fewest items is found by a
-    # binary search over how many of the largest losses to take.
+    # binary search over how many of the ordered items to take.
     low, high = 1, len(ordered)
     while low < high:
         middle = (low + high) // 2

@@ -1,12 +1,17 @@
 """The quota (五星级党支部每年评定数量一般不超过总数的30%) over all branches of a cycle in scope.
 
-1. Branches holding a capped level are ranked by total, then basic_100, then review, descending.
-2. At most floor(share × branches in scope) keep the level (30% of 7 branches is 2).
+A share applies to a scope: all branches in scope, or one category's branches (各个领域评定比例).
+Within a scope:
+
+1. Branches holding the capped level are ranked by total, then basic_100, then review,
+   descending.
+2. At most floor(share × branches in the scope) keep the level (30% of 7 branches is 2).
 3. The rest drop one level with the reason `over_quota`.
 4. Branches tied on all three keys across the cut-off all drop and are flagged
    (`tie_at_cutoff`) for the committee: the quota is never exceeded automatically.
 
-Levels are processed from the top, so a branch dropped from five stars competes for four.
+Levels are processed from the top, so a branch dropped from five stars competes for four; within
+a level, each category's share applies first, then the share of all branches.
 """
 
 from __future__ import annotations
@@ -58,14 +63,17 @@ class QuotaResult:
 
     Attributes:
         in_scope: the number of branches the shares apply to.
-        shares: stars → the share used (with any approved override).
+        shares: stars → the share of all branches used (with any approved override).
         limits: stars → the most branches that may hold that level.
+        category_limits: stars → category → the most branches of that category that may hold
+            the level.
         outcomes: one per branch, in the order given.
     """
 
     in_scope: int
     shares: dict[int, Decimal]
     limits: dict[int, int]
+    category_limits: dict[int, dict[str, int]]
     outcomes: tuple[QuotaOutcome, ...]
 
     @property
@@ -111,18 +119,29 @@ def apply_quota(
     stars = {branch_id: result.stars for branch_id, result in scored}
     reasons: dict[str, str] = {}
     tied: set[str] = set()
-    limits = {}
-    for capped in sorted(shares, reverse=True):
-        limit = int((shares[capped] * len(scored)).to_integral_value(rounding=ROUND_FLOOR))
-        limits[capped] = limit
-        holders = [branch_id for branch_id, held in stars.items() if held == capped]
-        if len(holders) <= limit:
-            continue
-        dropped, at_cutoff = _over_limit(results, holders, limit)
-        for branch_id in dropped:
-            stars[branch_id] = rubric.level_below(capped)
-            reasons[branch_id] = TIE_AT_CUTOFF if branch_id in at_cutoff else OVER_QUOTA
-        tied |= at_cutoff
+    limits: dict[int, int] = {}
+    category_limits: dict[int, dict[str, int]] = {}
+
+    def cap(capped: int, share: Decimal, scope: list[str]) -> int:
+        """Drops the branches of `scope` over the share of level `capped`; returns the limit."""
+        limit = int((share * len(scope)).to_integral_value(rounding=ROUND_FLOOR))
+        holders = [branch_id for branch_id in scope if stars[branch_id] == capped]
+        if len(holders) > limit:
+            dropped, at_cutoff = _over_limit(results, holders, limit)
+            for branch_id in dropped:
+                stars[branch_id] = rubric.level_below(capped)
+                reasons[branch_id] = TIE_AT_CUTOFF if branch_id in at_cutoff else OVER_QUOTA
+            tied.update(at_cutoff)
+        return limit
+
+    for capped in sorted(shares.keys() | rubric.category_quota.keys(), reverse=True):
+        for category, share in rubric.category_quota.get(capped, {}).items():
+            scope = [
+                branch_id for branch_id in ids if results[branch_id].branch.category == category
+            ]
+            category_limits.setdefault(capped, {})[category] = cap(capped, share, scope)
+        if capped in shares:
+            limits[capped] = cap(capped, shares[capped], ids)
     outcomes = tuple(
         QuotaOutcome(
             branch_id,
@@ -133,7 +152,13 @@ def apply_quota(
         )
         for branch_id, result in scored
     )
-    return QuotaResult(in_scope=len(scored), shares=shares, limits=limits, outcomes=outcomes)
+    return QuotaResult(
+        in_scope=len(scored),
+        shares=shares,
+        limits=limits,
+        category_limits=category_limits,
+        outcomes=outcomes,
+    )
 
 
 def _over_limit(

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from scoring.decimals import HUNDRED, ZERO, format_decimal
+from scoring.decimals import HUNDRED, ONE, ZERO, format_decimal
 from scoring.model import (
     AnswerLevel,
     Area,
@@ -31,6 +31,7 @@ from scoring.rubric_outcome import (
     read_levels,
     read_quota,
     read_spot_check,
+    read_total_cap,
     read_weights,
 )
 from scoring.rubric_reader import RubricError, RubricReader, join
@@ -53,7 +54,7 @@ _TOP_KEYS = (
     "quota",
     "spot_check",
 )
-_ONE = Decimal(1)
+_OPTIONAL_TOP_KEYS = ("total_cap",)
 
 
 def load_rubric(path: str | Path) -> Rubric:
@@ -85,7 +86,7 @@ def parse_rubric(text: str, source: str = "<string>") -> Rubric:
         detail = " ".join(str(error).split())
         raise RubricError([f"{source}: not valid YAML: {detail}"]) from error
     reader = RubricReader(source)
-    top = reader.mapping(document, "", _TOP_KEYS)
+    top = reader.mapping(document, "", _TOP_KEYS, _OPTIONAL_TOP_KEYS)
     if top is None:
         raise RubricError(reader.problems)
     rubric = _build(reader, top, source)
@@ -108,10 +109,15 @@ def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | N
     review = _read_review(reader, top.get("review"))
     weights, warnings = read_weights(reader, top.get("weights"))
     levels = read_levels(reader, top.get("levels"))
-    gates = read_gates(reader, top.get("gates"), levels)
-    quota = read_quota(reader, top.get("quota"), levels)
+    deduction_kinds = tuple(kind.key for kind in deductions.kinds) if deductions else ()
+    item_ids = tuple(item.id for area in areas for item in area.items)
+    gates = read_gates(reader, top.get("gates"), levels, deduction_kinds, item_ids)
+    quota, category_quota = read_quota(
+        reader, top.get("quota"), levels, tuple(category.key for category in categories)
+    )
+    total_cap = read_total_cap(reader, top.get("total_cap"), levels)
     spot_check = read_spot_check(reader, top.get("spot_check"), levels)
-    if gates is None or spot_check is None or deductions is None or not levels:
+    if spot_check is None or deductions is None or not levels:
         return None
     return Rubric(
         name=name,
@@ -127,6 +133,8 @@ def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | N
         levels=levels,
         gates=gates,
         quota=quota,
+        category_quota=category_quota,
+        total_cap=total_cap,
         spot_check=spot_check,
         warnings=tuple(f"{source}: {warning}" for warning in warnings),
     )
@@ -194,7 +202,7 @@ def _read_answer_levels(reader: RubricReader, value: Any) -> tuple[AnswerLevel, 
                     key=reader.key(fields.get("key"), join(path, "key")),
                     label=reader.text(fields.get("label"), join(path, "label")),
                     fraction=reader.number(
-                        fields.get("fraction"), join(path, "fraction"), minimum=ZERO, maximum=_ONE
+                        fields.get("fraction"), join(path, "fraction"), minimum=ZERO, maximum=ONE
                     ),
                 )
             )

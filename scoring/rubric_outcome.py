@@ -1,5 +1,6 @@
-"""Reads the rubric sections that turn an assessment into stars: weights, levels, gates, quota
-and spot check. Split from `rubric_loader`, which reads what is scored (areas, items, kinds).
+"""Reads the rubric sections that turn an assessment into stars: weights, levels, gates, quota,
+total cap and spot check. Split from `rubric_loader`, which reads what is scored (areas, items,
+kinds).
 """
 
 from __future__ import annotations
@@ -7,13 +8,32 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from scoring.decimals import HUNDRED, ZERO, format_decimal
-from scoring.model import Gates, Level, SpotCheck, Weights
+from scoring.decimals import HUNDRED, ONE, ZERO, format_decimal
+from scoring.gates import GATE_DEDUCTION
+from scoring.model import (
+    BasicBelow,
+    Condition,
+    DeductionOf,
+    Gate,
+    ItemBelowFull,
+    Level,
+    ReviewBelow,
+    SpotCheck,
+    Weights,
+)
 from scoring.rubric_reader import RubricReader, join
 
-__all__ = ["read_gates", "read_levels", "read_quota", "read_spot_check", "read_weights"]
+__all__ = [
+    "read_gates",
+    "read_levels",
+    "read_quota",
+    "read_spot_check",
+    "read_total_cap",
+    "read_weights",
+]
 
-_ONE = Decimal(1)
+# The conditions a gate may name; each gate names exactly one.
+_CONDITIONS = ("basic_100_below", "deduction", "review_below", "item_below_full")
 # The seed: the assessment part counts "不低于70%", the review part "不高于30%".
 _SEED_MIN_ASSESSMENT_WEIGHT = Decimal("0.7")
 _SEED_MAX_REVIEW_WEIGHT = Decimal("0.3")
@@ -23,11 +43,11 @@ def read_weights(reader: RubricReader, value: Any) -> tuple[Weights, list[str]]:
     """Reads the weights; they must add up to 1, and leaving the seed's bounds is a warning."""
     fields = reader.mapping(value, "weights", ("assessment", "review")) or {}
     assessment = reader.number(
-        fields.get("assessment"), "weights.assessment", minimum=ZERO, maximum=_ONE
+        fields.get("assessment"), "weights.assessment", minimum=ZERO, maximum=ONE
     )
-    review = reader.number(fields.get("review"), "weights.review", minimum=ZERO, maximum=_ONE)
+    review = reader.number(fields.get("review"), "weights.review", minimum=ZERO, maximum=ONE)
     warnings = []
-    if fields and assessment + review != _ONE:
+    if fields and assessment + review != ONE:
         reader.problem(
             "weights",
             f"assessment {format_decimal(assessment)} + review {format_decimal(review)} "
@@ -79,48 +99,186 @@ def read_levels(reader: RubricReader, value: Any) -> tuple[Level, ...]:
     return tuple(levels)
 
 
-def read_gates(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> Gates | None:
-    """Reads the gates; `stars` defaults to the top level and must not be the bottom one."""
+def read_gates(
+    reader: RubricReader,
+    value: Any,
+    levels: tuple[Level, ...],
+    deduction_kinds: tuple[str, ...],
+    item_ids: tuple[str, ...],
+) -> tuple[Gate, ...]:
+    """Reads the gates: a list of conditions, each with the highest level it allows and the
+    label the bot shows; or the older `{min_basic_100, deductions_forbid, stars}` form."""
+    if isinstance(value, dict):
+        return _read_two_field_gates(reader, value, levels)
+    gates = []
+    for index, entry in enumerate(reader.sequence(value, "gates", allow_empty=True)):
+        path = join("gates", index)
+        fields = reader.mapping(entry, path, ("key", "label", "max_stars"), _CONDITIONS)
+        if fields is None:
+            continue
+        named = [name for name in _CONDITIONS if name in fields]
+        if len(named) != 1:
+            reader.problem(
+                path, f"expected exactly one condition of {', '.join(_CONDITIONS)}, got {named}"
+            )
+            continue
+        condition = _read_condition(
+            reader, named[0], fields[named[0]], join(path, named[0]), deduction_kinds, item_ids
+        )
+        gates.append(
+            Gate(
+                key=reader.key(fields.get("key"), join(path, "key")),
+                label=reader.text(fields.get("label"), join(path, "label")),
+                condition=condition,
+                max_stars=_read_cap(
+                    reader, fields.get("max_stars"), join(path, "max_stars"), levels
+                ),
+            )
+        )
+    reader.unique(
+        ((join(join("gates", i), "key"), gate.key) for i, gate in enumerate(gates)), "key"
+    )
+    return tuple(gates)
+
+
+def _read_condition(
+    reader: RubricReader,
+    name: str,
+    value: Any,
+    path: str,
+    deduction_kinds: tuple[str, ...],
+    item_ids: tuple[str, ...],
+) -> Condition:
+    """Reads one gate condition; `name` is one of `_CONDITIONS`."""
+    if name == "basic_100_below":
+        return BasicBelow(reader.number(value, path, minimum=ZERO, maximum=HUNDRED))
+    if name == "review_below":
+        return ReviewBelow(reader.number(value, path, minimum=ZERO, maximum=HUNDRED))
+    if name == "item_below_full":
+        if value not in item_ids:
+            reader.problem(path, f"unknown item {value!r}")
+        return ItemBelowFull(str(value))
+    if value == "any":
+        return DeductionOf()
+    if not isinstance(value, list) or not value:
+        reader.problem(path, f"expected 'any' or a list of deduction kinds, got {value!r}")
+        return DeductionOf()
+    for position, kind in enumerate(value):
+        if kind not in deduction_kinds:
+            reader.problem(
+                join(path, position),
+                f"unknown deduction kind {kind!r} (expected {', '.join(deduction_kinds)})",
+            )
+    return DeductionOf(tuple(str(kind) for kind in value))
+
+
+def _read_cap(reader: RubricReader, value: Any, path: str, levels: tuple[Level, ...]) -> int:
+    """Reads the highest level a gate allows: the stars of a level below the top one."""
+    stars = reader.integer(value, path)
+    allowed = [level.stars for level in levels[1:]]
+    if levels and stars not in allowed:
+        expected = ", ".join(str(stars) for stars in allowed)
+        reader.problem(
+            path, f"expected the stars of a level below the top one ({expected}), got {value!r}"
+        )
+    return stars
+
+
+def _read_two_field_gates(
+    reader: RubricReader, value: dict[str, Any], levels: tuple[Level, ...]
+) -> tuple[Gate, ...]:
+    """Reads the older form: a basic-score minimum and whether deductions block the level
+    `stars` (the top one by default); each becomes a gate allowing the level below it."""
     fields = reader.mapping(value, "gates", ("min_basic_100", "deductions_forbid"), ("stars",))
     if fields is None:
-        return None
-    minimum = fields.get("min_basic_100")
-    stars = fields.get("stars", levels[0].stars if levels else 0)
-    stars = reader.integer(stars, "gates.stars")
+        return ()
+    stars = reader.integer(fields.get("stars", levels[0].stars if levels else 0), "gates.stars")
     if levels and stars not in [level.stars for level in levels[:-1]]:
         reader.problem(
             "gates.stars",
             f"expected the stars of a level above the bottom one, got {stars!r}",
         )
-    return Gates(
-        min_basic_100=None
-        if minimum is None
-        else reader.number(minimum, "gates.min_basic_100", minimum=ZERO, maximum=HUNDRED),
-        deductions_forbid=reader.boolean(
-            fields.get("deductions_forbid"), "gates.deductions_forbid"
-        ),
-        stars=stars,
-    )
+    below = max([level.stars for level in levels if level.stars < stars], default=stars)
+    gates = []
+    minimum = fields.get("min_basic_100")
+    if minimum is not None:
+        minimum = reader.number(minimum, "gates.min_basic_100", minimum=ZERO, maximum=HUNDRED)
+        key = f"basic_below_{format_decimal(minimum)}"
+        gates.append(Gate(key, None, BasicBelow(minimum), below))
+    if reader.boolean(fields.get("deductions_forbid"), "gates.deductions_forbid"):
+        gates.append(Gate(GATE_DEDUCTION, None, DeductionOf(), below))
+    return tuple(gates)
 
 
-def read_quota(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> dict[int, Decimal]:
-    """Reads `{stars: share}`; a share is above 0 and at most 1; the bottom level has none."""
+def read_quota(
+    reader: RubricReader,
+    value: Any,
+    levels: tuple[Level, ...],
+    category_keys: tuple[str, ...],
+) -> tuple[dict[int, Decimal], dict[int, dict[str, Decimal]]]:
+    """Reads `{stars: share}` or `{stars: {share, categories: {category: share}}}`.
+
+    Returns:
+        The shares of all branches in scope per level, and the shares within each category's
+        branches per level. A share is above 0 and at most 1; the bottom level has none.
+    """
     if value is None or value == {}:
-        return {}
+        return {}, {}
     if not isinstance(value, dict):
         reader.problem("quota", f"expected a mapping of stars to shares, got {value!r}")
-        return {}
+        return {}, {}
     capped = [level.stars for level in levels[:-1]]
-    quota = {}
-    for stars, share in value.items():
+    quota: dict[int, Decimal] = {}
+    category_quota: dict[int, dict[str, Decimal]] = {}
+    for stars, entry in value.items():
         path = f"quota.{stars}"
         if isinstance(stars, bool) or stars not in capped:
             reader.problem(
                 path, f"expected the stars of a level above the bottom one, got {stars!r}"
             )
             continue
-        quota[stars] = reader.number(share, path, positive=True, maximum=_ONE)
-    return quota
+        if not isinstance(entry, dict):
+            quota[stars] = reader.number(entry, path, positive=True, maximum=ONE)
+            continue
+        fields = reader.mapping(entry, path, (), ("share", "categories")) or {}
+        if "share" in fields:
+            quota[stars] = reader.number(
+                fields["share"], join(path, "share"), positive=True, maximum=ONE
+            )
+        shares = fields.get("categories", {})
+        if not isinstance(shares, dict):
+            reader.problem(
+                join(path, "categories"),
+                f"expected a mapping of categories to shares, got {shares!r}",
+            )
+            shares = {}
+        for category, share in shares.items():
+            share_path = join(join(path, "categories"), str(category))
+            if category not in category_keys:
+                reader.problem(
+                    share_path,
+                    f"unknown category {category!r} (expected {', '.join(category_keys)})",
+                )
+                continue
+            category_quota.setdefault(stars, {})[category] = reader.number(
+                share, share_path, positive=True, maximum=ONE
+            )
+    return quota, category_quota
+
+
+def read_total_cap(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> Decimal | None:
+    """Reads the optional cap on the total; every level must stay reachable under it."""
+    if value is None:
+        return None
+    cap = reader.number(value, "total_cap", positive=True)
+    for index, level in enumerate(levels):
+        if level.min_total > cap:
+            reader.problem(
+                f"levels[{index}].min_total",
+                f"{format_decimal(level.min_total)} is above total_cap {format_decimal(cap)}: "
+                "no total could reach it",
+            )
+    return cap
 
 
 def read_spot_check(
@@ -142,6 +300,6 @@ def read_spot_check(
     return SpotCheck(
         levels=tuple(sampled),
         fraction=reader.number(
-            fields.get("fraction"), "spot_check.fraction", positive=True, maximum=_ONE
+            fields.get("fraction"), "spot_check.fraction", positive=True, maximum=ONE
         ),
     )

@@ -7,7 +7,8 @@ bonus      = min(Σ bonus awards, cap)
 deduction  = Σ deductions
 assessment = basic_100 + bonus − deduction                       (not clamped)
 total      = w_assessment × assessment + w_review × review, floored at 0, rounded half-up to cents
-stars      = the highest level the total reaches; a gated level that fails a gate drops one level
+           (and capped at total_cap when the rubric declares one)
+stars      = the highest level the total reaches, capped by every gate the branch fails
 ```
 
 `score_branch` computes the figures; the feedback views (missing points, the provisional view,
@@ -22,9 +23,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
-from scoring.decimals import HUNDRED, ZERO, round_cent
+from scoring.decimals import HUNDRED, ZERO
 from scoring.errors import InputError
-from scoring.gates import failed_gates, stars_for
+from scoring.gates import GateFacts, failed_gates, stars_for, total_for
 from scoring.inputs import BranchInput, check_claims
 from scoring.model import Item, Rubric
 from scoring.provisional import Loss, Provisional, next_level_items, provisional_view
@@ -74,8 +75,9 @@ class ScoreResult:
         review: the review score, or None before the review.
         total: the rounded total, or None without a review.
         stars: the stars after the gates (before any quota), or None without a review.
-        gates: reason codes of every gate that blocks the gated level now (`basic_below_80`,
-            `has_deduction`), whether or not the total reaches that level.
+        gates: the keys of the gates the branch fails now (`basic_below_80`, `has_deduction`),
+            in rubric order, whether or not the total reaches a level they cap; a review gate
+            fails only once there is a review.
         rubric: the rubric the branch was scored on.
         branch: the branch input that was scored.
     """
@@ -94,10 +96,18 @@ class ScoreResult:
     branch: BranchInput = field(compare=False, repr=False)
 
     @cached_property
+    def _facts(self) -> GateFacts:
+        """What the gates look at, before the review."""
+        items = self.rubric.items_for(self.branch.category)
+        return _gate_facts(
+            self.branch, self.basic_100, item_scores(self.rubric, items, self.branch.answers)
+        )
+
+    @cached_property
     def _losses(self) -> list[Loss]:
         """Every item below its points, in rubric order."""
         items = self.rubric.items_for(self.branch.category)
-        scores = item_scores(self.rubric, items, self.branch.answers)
+        scores = self._facts.item_scores
         return [
             Loss(item.id in scores, item.points - scores.get(item.id, ZERO), position, item.id)
             for position, item in enumerate(items)
@@ -114,7 +124,7 @@ class ScoreResult:
     @cached_property
     def provisional(self) -> Provisional:
         """The view before the review, assuming review = basic_100."""
-        return provisional_view(self.rubric, self.basic_100, self.assessment, self.gates)
+        return provisional_view(self.rubric, self.assessment, self._facts)
 
     @cached_property
     def next_level_items(self) -> tuple[str, ...]:
@@ -127,7 +137,7 @@ class ScoreResult:
             self.rubric,
             self.basic,
             self.bonus - self.deduction,
-            bool(self.branch.deductions),
+            self._facts,
             self.provisional.stars,
             self._losses,
         )
@@ -136,7 +146,7 @@ class ScoreResult:
     def areas(self) -> tuple[AreaScore, ...]:
         """Each area's score and full marks for the branch's category, in rubric order."""
         items = self.rubric.items_for(self.branch.category)
-        scores = item_scores(self.rubric, items, self.branch.answers)
+        scores = self._facts.item_scores
         return tuple(
             AreaScore(
                 area.key,
@@ -174,12 +184,11 @@ def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
     bonus = ZERO if rubric.bonus is None else min(bonus_claimed, rubric.bonus.cap)
     deduction = sum((claim.points for claim in branch.deductions), ZERO)
     assessment = basic_100 + bonus - deduction
-    gates = failed_gates(rubric, basic_100, bool(branch.deductions))
+    gates = failed_gates(rubric, _gate_facts(branch, basic_100, scores)._replace(review=review))
     total = stars = None
     if review is not None:
-        raw = rubric.weights.assessment * assessment + rubric.weights.review * review
-        total = round_cent(max(raw, ZERO))
-        stars = stars_for(rubric, total, bool(gates))
+        total = total_for(rubric, assessment, review)
+        stars = stars_for(rubric, total, gates)
     return ScoreResult(
         basic=basic,
         basic_100=basic_100,
@@ -231,6 +240,14 @@ def _item_score(item: Item, answer: str | Decimal, fractions: Mapping[str, Decim
     if not ZERO <= answer <= item.points:
         raise InputError([f"answers.{item.id}: score {answer} is outside 0 to {item.points}"])
     return answer
+
+
+def _gate_facts(
+    branch: BranchInput, basic_100: Decimal, scores: Mapping[str, Decimal]
+) -> GateFacts:
+    """The gate facts of a branch before its review."""
+    kinds = tuple(claim.kind for claim in branch.deductions)
+    return GateFacts(branch.category, basic_100, kinds, None, scores)
 
 
 def _foreign_answers(

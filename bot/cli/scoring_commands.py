@@ -34,9 +34,7 @@ _TABLE_HEADINGS = {
     "ballots": "评议票",
     "weights": "权重: 考评 {assessment} / 评议 {review}",
     "levels": "星级",
-    "gates": "{level}门槛: 基础项不低于 {minimum}; 有减分项{forbid}",
-    "forbid_yes": "不得评定",
-    "forbid_no": "不影响",
+    "gates": "门槛: {label}, 最高评定为{level}",
     "quota": "比例上限",
     "spot_check": "抽查: {levels} 星各不低于 {fraction}",
     "applies_to": "适用",
@@ -156,6 +154,7 @@ def _score_batch(rubric: Rubric, document: Mapping[str, Any]) -> dict[str, Any]:
         apply_quota,
         outcome_to_dict,
         parse_branch_input,
+        quota_to_dict,
         result_to_dict,
         score_branch,
     )
@@ -195,7 +194,7 @@ def _score_batch(rubric: Rubric, document: Mapping[str, Any]) -> dict[str, Any]:
         _fail(problems)
     quota = apply_quota(rubric, scored, quota_override=override)
     return {
-        "five_star_limit": quota.five_star_limit,
+        **quota_to_dict(quota),
         "branches": [
             {"id": branch_id, **result_to_dict(result), **outcome_to_dict(outcome)}
             for (branch_id, result), outcome in zip(scored, quota.outcomes, strict=True)
@@ -253,14 +252,12 @@ def _rubric_table(rubric: Rubric) -> list[str]:
         f"{headings['levels']}: "
         + ", ".join(f"{level.label} ≥ {fmt(level.min_total)}" for level in rubric.levels)
     )
-    gates = rubric.gates
-    lines.append(
+    lines += [
         headings["gates"].format(
-            level=rubric.level(gates.stars).label,
-            minimum="-" if gates.min_basic_100 is None else fmt(gates.min_basic_100),
-            forbid=headings["forbid_yes" if gates.deductions_forbid else "forbid_no"],
+            label=gate.label or gate.key, level=rubric.level(gate.max_stars).label
         )
-    )
+        for gate in rubric.gates
+    ]
     if rubric.quota:
         lines.append(
             f"{headings['quota']}: "

@@ -19,6 +19,7 @@ from handlers.summary import (
 )
 from scoring import BranchInput, Claim, default_rubric, score_branch
 from storage.models import Claim as ClaimRow
+from tests.scoring.builders import variant
 
 RUBRIC = default_rubric()
 RURAL_ITEMS = RUBRIC.items_for("rural")
@@ -140,19 +141,15 @@ def test_a_level_reads_reached_whatever_the_review_or_a_number_or_blocked_by_a_g
 @pytest.mark.parametrize(
     ("answers", "deductions", "expected_gates"),
     [
-        (
-            all_answered("partial"),
-            (),
-            [text("summary.gate.basic_below_minimum", basic_100="50", minimum="80")],
-        ),
+        (all_answered("partial"), (), [text("summary.gate.labelled", label="基础项得分低于80分")]),
         (
             all_answered("full"),
             (Claim("major_incident", Decimal(20)),),
-            [text("summary.gate.has_deduction", deduction="20")],
+            [text("summary.gate.labelled", label="出现减分项")],
         ),
     ],
 )
-def test_gates_that_already_block_five_stars_are_named(
+def test_gates_that_already_block_five_stars_are_named_by_the_rubric_s_labels(
     answers: dict[str, str], deductions: tuple[Claim, ...], expected_gates: list[str]
 ) -> None:
     summary = summarize(answers, deductions=deductions)
@@ -160,6 +157,23 @@ def test_gates_that_already_block_five_stars_are_named(
     lines = summary.splitlines()
     start = lines.index(text("summary.gates_heading", level="五星级")) + 1
     assert lines[start : start + len(expected_gates)] == expected_gates
+
+
+def test_gates_of_the_older_form_are_worded_with_their_figures() -> None:
+    # strict_95 writes `gates: {min_basic_100: 90, deductions_forbid: true}`: no labels.
+    rubric = variant("strict_95")
+    answers = {"operation.rules": "done", "role.model_organ": "done"}
+    deductions = (Claim("other", Decimal(20)),)
+    result = score_branch(rubric, BranchInput("institution", answers, (), deductions))
+
+    summary = "\n".join(render_summary(rubric, result, category="institution", evidence_counts={}))
+
+    lines = summary.splitlines()
+    start = lines.index(text("summary.gates_heading", level="五星级")) + 1
+    assert lines[start : start + 2] == [
+        text("summary.gate.basic_below_minimum", basic_100="80", minimum="90"),
+        text("summary.gate.has_deduction", deduction="20"),
+    ]
 
 
 def test_no_gate_section_when_no_gate_fails() -> None:
@@ -351,3 +365,20 @@ def test_the_module_has_no_chinese_literals(module: str) -> None:
     }
     chinese = [s for s in literals if s not in docstrings and re.search(r"[\u4e00-\u9fff]", s)]
     assert chinese == []
+
+
+def test_a_gate_that_caps_lower_heads_the_section_with_the_lowest_level_it_rules_out() -> None:
+    # county_rules: the safety veto allows at most three stars, so four is already ruled out.
+    rubric = variant("county_rules")
+    answers: dict[str, str | Decimal] = {item.id: "full" for item in rubric.items_for("rural")} | {
+        "team.safety": "partial"
+    }
+    result = score_branch(rubric, BranchInput("rural", answers))
+
+    summary = "\n".join(render_summary(rubric, result, category="rural", evidence_counts={}))
+
+    lines = summary.splitlines()
+    start = lines.index(text("summary.gates_heading", level="四星级"))
+    assert lines[start + 1 : start + 2] == [
+        text("summary.gate.labelled", label="安全生产责任未完全落实(一票否决)")
+    ]

@@ -1,16 +1,28 @@
-"""A slow, literal reading of DOMAIN.md's formulas, to check the fast scorer against.
+"""A slow, literal reading of DOMAIN.md's formulas, to check the scorer against.
 
 Nothing here is tuned: every figure is recomputed from the rubric and the branch with plain
-`Decimal` arithmetic, the needed review is found by searching the cents, and the items that lift
-a level are found by trying ever more of the largest losses. Only the test suite uses it.
+`Decimal` arithmetic, each gate's condition is tested as written, the needed review is found by
+searching the cents, and the items that lift a level are found by trying ever more of them.
+Only the test suite uses it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from scoring import REACHED, BranchInput, Rubric, format_decimal
+from scoring import (
+    REACHED,
+    BasicBelow,
+    BranchInput,
+    DeductionOf,
+    Gate,
+    ItemBelowFull,
+    Level,
+    ReviewBelow,
+    Rubric,
+)
 from scoring.provisional import OUT_OF_REACH
 
 __all__ = ["reference_score"]
@@ -20,17 +32,54 @@ _CENT = Decimal("0.01")
 
 
 def _rounded_total(rubric: Rubric, assessment: Decimal, review: Decimal) -> Decimal:
-    """total = w_a × assessment + w_r × review, floored at 0, rounded half-up to cents."""
+    """total = w_a × assessment + w_r × review, floored at 0, capped, rounded half-up to cents."""
     raw = rubric.weights.assessment * assessment + rubric.weights.review * review
-    return max(raw, Decimal(0)).quantize(_CENT, rounding=ROUND_HALF_UP)
+    raw = max(raw, Decimal(0))
+    if rubric.total_cap is not None:
+        raw = min(raw, rubric.total_cap)
+    return raw.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
-def _stars(rubric: Rubric, total: Decimal, blocked: bool) -> int:
-    """The highest level reached; a blocked gated level drops to the level below it."""
+def _fails(
+    rubric: Rubric,
+    gate: Gate,
+    branch: BranchInput,
+    basic_100: Decimal,
+    review: Decimal | None,
+    scores: Mapping[str, Decimal],
+) -> bool:
+    """Whether the branch fails the gate's condition."""
+    condition = gate.condition
+    if isinstance(condition, BasicBelow):
+        return basic_100 < condition.minimum
+    if isinstance(condition, DeductionOf):
+        return any(
+            not condition.kinds or claim.kind in condition.kinds for claim in branch.deductions
+        )
+    if isinstance(condition, ReviewBelow):
+        return review is not None and review < condition.minimum
+    assert isinstance(condition, ItemBelowFull)
+    item = rubric.item(condition.item_id)
+    return branch.category in item.categories and scores[item.id] < item.points
+
+
+def _failed(
+    rubric: Rubric,
+    branch: BranchInput,
+    basic_100: Decimal,
+    review: Decimal | None,
+    scores: Mapping[str, Decimal],
+) -> list[Gate]:
+    return [
+        gate for gate in rubric.gates if _fails(rubric, gate, branch, basic_100, review, scores)
+    ]
+
+
+def _stars(rubric: Rubric, total: Decimal, failed: list[Gate]) -> int:
+    """The highest level reached, then no higher than any failed gate allows."""
     stars = next(level.stars for level in rubric.levels if total >= level.min_total)
-    if blocked and stars >= rubric.gates.stars:
-        below = [level.stars for level in rubric.levels if level.stars < rubric.gates.stars]
-        return max(below) if below else rubric.gates.stars
+    for gate in failed:
+        stars = min(stars, gate.max_stars)
     return stars
 
 
@@ -43,43 +92,41 @@ def _item_score(rubric: Rubric, item_id: str, answer: str | Decimal | None) -> D
     return rubric.item(item_id).points * rubric.answer_level(answer).fraction
 
 
-def _gates(rubric: Rubric, basic_100: Decimal, has_deduction: bool) -> tuple[str, ...]:
-    """Reason codes of the gates the branch fails."""
-    codes = []
-    minimum = rubric.gates.min_basic_100
-    if minimum is not None and basic_100 < minimum:
-        codes.append(f"basic_below_{format_decimal(minimum)}")
-    if rubric.gates.deductions_forbid and has_deduction:
-        codes.append("has_deduction")
-    return tuple(codes)
-
-
 def _provisional(
-    rubric: Rubric, basic: Decimal, rest: Decimal, has_deduction: bool
-) -> tuple[Decimal, Decimal, int, bool]:
-    """basic_100, the provisional total and stars (review = basic_100), and whether blocked."""
-    basic_100 = basic * _HUNDRED / rubric.basic_total
-    blocked = bool(_gates(rubric, basic_100, has_deduction))
+    rubric: Rubric, branch: BranchInput, scores: Mapping[str, Decimal], rest: Decimal
+) -> tuple[Decimal, int]:
+    """The provisional total and stars, with the review assumed equal to basic_100."""
+    basic_100 = sum(scores.values(), Decimal(0)) * _HUNDRED / rubric.basic_total
     total = _rounded_total(rubric, basic_100 + rest, basic_100)
-    return basic_100, total, _stars(rubric, total, blocked), blocked
+    return total, _stars(rubric, total, _failed(rubric, branch, basic_100, basic_100, scores))
 
 
 def _needed_review(
-    rubric: Rubric, min_total: Decimal, stars: int, assessment: Decimal, blocked: bool
+    rubric: Rubric, level: Level, assessment: Decimal, gated: set[int]
 ) -> Decimal | str:
-    """The least review in cents whose rounded total reaches `min_total`, by binary search."""
-    if min_total <= 0:
+    """The least review in cents that reaches the level's minimum and passes every review gate
+    that caps below the level, by binary search."""
+    if level.min_total <= 0:
         return REACHED
-    if blocked and stars >= rubric.gates.stars:
+    if level.stars in gated:
         return OUT_OF_REACH
-    if _rounded_total(rubric, assessment, Decimal(0)) >= min_total:
+
+    def reaches(review: Decimal) -> bool:
+        review_gates_pass = all(
+            review >= gate.condition.minimum
+            for gate in rubric.gates
+            if isinstance(gate.condition, ReviewBelow) and gate.max_stars < level.stars
+        )
+        return review_gates_pass and _rounded_total(rubric, assessment, review) >= level.min_total
+
+    if reaches(Decimal(0)):
         return REACHED
-    if _rounded_total(rubric, assessment, _HUNDRED) < min_total:
+    if not reaches(_HUNDRED):
         return OUT_OF_REACH
-    low, high = 0, 10_000  # cents of review: the rounded total never falls as they rise
+    low, high = 0, 10_000  # cents of review: reaching never stops as they rise
     while low < high:
         middle = (low + high) // 2
-        if _rounded_total(rubric, assessment, Decimal(middle) * _CENT) >= min_total:
+        if reaches(Decimal(middle) * _CENT):
             high = middle
         else:
             low = middle + 1
@@ -97,12 +144,11 @@ def reference_score(rubric: Rubric, branch: BranchInput) -> dict[str, Any]:
         bonus = min(sum((claim.points for claim in branch.bonus), Decimal(0)), rubric.bonus.cap)
     deduction = sum((claim.points for claim in branch.deductions), Decimal(0))
     assessment = basic_100 + bonus - deduction
-    has_deduction = bool(branch.deductions)
-    gates = _gates(rubric, basic_100, has_deduction)
+    gates = tuple(gate.key for gate in _failed(rubric, branch, basic_100, branch.review, scores))
     total = stars = None
     if branch.review is not None:
         total = _rounded_total(rubric, assessment, branch.review)
-        stars = _stars(rubric, total, bool(gates))
+        stars = _stars(rubric, total, _failed(rubric, branch, basic_100, branch.review, scores))
 
     position = {item.id: index for index, item in enumerate(items)}
     losses = [
@@ -114,20 +160,34 @@ def reference_score(rubric: Rubric, branch: BranchInput) -> dict[str, Any]:
     missing = [(item_id, lost, answered) for answered, lost, item_id in losses]
 
     rest = bonus - deduction
-    _, total_now, stars_now, blocked = _provisional(rubric, basic, rest, has_deduction)
-    needed = {
-        level.stars: _needed_review(rubric, level.min_total, level.stars, assessment, blocked)
+    total_now, stars_now = _provisional(rubric, branch, scores, rest)
+    failed_now = _failed(rubric, branch, basic_100, None, scores)
+    gated = {
+        level.stars
         for level in rubric.levels
+        if any(level.stars > gate.max_stars for gate in failed_now)
     }
-    by_loss = sorted(losses, key=lambda loss: (-loss[1], position[loss[2]]))
+    needed = {
+        level.stars: _needed_review(rubric, level, assessment, gated) for level in rubric.levels
+    }
     lifting: tuple[str, ...] = ()
     above = [level.stars for level in rubric.levels if level.stars > stars_now]
     if above:
-        # Try the largest loss, then the two largest, ... until the next level is reached.
+        # Items a failed veto gate below the next level names first, then the largest loss.
+        vetoed = {
+            gate.condition.item_id
+            for gate in failed_now
+            if isinstance(gate.condition, ItemBelowFull) and gate.max_stars < min(above)
+        }
+        by_loss = sorted(
+            losses, key=lambda loss: (loss[2] not in vetoed, -loss[1], position[loss[2]])
+        )
+        # Try the first, then the first two, ... until the next level is reached.
         for count in range(1, len(by_loss) + 1):
-            recovered = sum((loss[1] for loss in by_loss[:count]), Decimal(0))
-            lifted = _provisional(rubric, basic + recovered, rest, has_deduction)
-            if lifted[2] >= min(above):
+            lifted = dict(scores)
+            for _, _, item_id in by_loss[:count]:
+                lifted[item_id] = rubric.item(item_id).points
+            if _provisional(rubric, branch, lifted, rest)[1] >= min(above):
                 lifting = tuple(loss[2] for loss in by_loss[:count])
                 break
 

@@ -8,7 +8,16 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring import BranchInput, Claim, Rubric, ScoreResult, default_rubric, score_branch
+from scoring import (
+    BasicBelow,
+    BranchInput,
+    Claim,
+    ReviewBelow,
+    Rubric,
+    ScoreResult,
+    default_rubric,
+    score_branch,
+)
 from tests.scoring.builders import answers_for_basic, variant
 from tests.scoring.reference import reference_score
 
@@ -17,6 +26,7 @@ RUBRICS = {
     "town_150": variant("town_150"),
     "strict_95": variant("strict_95"),
     "review_heavy": variant("review_heavy"),
+    "county_rules": variant("county_rules"),
 }
 
 
@@ -35,10 +45,13 @@ def rubric_and_branch(draw: st.DrawFn) -> tuple[Rubric, BranchInput]:
     level_keys = [level.key for level in rubric.answer_levels]
     answers: dict[str, str | Decimal] = {}
     if draw(st.integers(min_value=0, max_value=3)) == 0:
-        # A basic score on an edge: the gate's minimum or a level's, or a point either side.
+        # A basic score on an edge: a gate's minimum or a level's, or a point either side.
         edges = [level.min_total for level in rubric.levels]
-        if rubric.gates.min_basic_100 is not None:
-            edges.append(rubric.gates.min_basic_100)
+        edges += [
+            gate.condition.minimum
+            for gate in rubric.gates
+            if isinstance(gate.condition, BasicBelow)
+        ]
         edge = draw(st.sampled_from(edges)) + draw(st.sampled_from([-1, 0, 0, 1]))
         basic = min(max(edge, Decimal(0)), Decimal(100)) * rubric.basic_total / 100
         answers = answers_for_basic(rubric, category, basic)
@@ -67,6 +80,15 @@ def rubric_and_branch(draw: st.DrawFn) -> tuple[Rubric, BranchInput]:
         | st.decimals(min_value=0, max_value=100, places=3)
         | st.sampled_from([Decimal(0), Decimal(100), Decimal("66.67"), Decimal("90")])
         | st.sampled_from([level.min_total for level in rubric.levels])
+        | st.sampled_from(
+            [
+                gate.condition.minimum + offset
+                for gate in rubric.gates
+                if isinstance(gate.condition, ReviewBelow)
+                for offset in (Decimal("-0.01"), Decimal(0))
+            ]
+            or [Decimal(50)]
+        )
     )
     return rubric, BranchInput(category, answers, bonus, deductions, review)
 

@@ -85,7 +85,15 @@ def test_the_default_rubric_carries_the_seed_s_numbers() -> None:
         "20",
         {"assessment": "0.7", "review": "0.3"},
         [(5, "90"), (4, "80"), (3, "70"), (2, "60"), (1, "0")],
-        {"min_basic_100": "80", "deductions_forbid": True, "stars": 5},
+        [
+            {
+                "key": "basic_below_80",
+                "label": "基础项得分低于80分",
+                "basic_100_below": "80",
+                "max_stars": 4,
+            },
+            {"key": "has_deduction", "label": "出现减分项", "deduction": "any", "max_stars": 4},
+        ],
         {"5": "0.3"},
         {"levels": [4, 3], "fraction": "0.15"},
         [("好", "100"), ("较好", "80"), ("一般", "60"), ("差", "0")],
