@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import TypeVar
 
 __all__ = [
@@ -244,7 +245,7 @@ class Rubric:
         object.__setattr__(self, "_items_by_id", {item.id: item for item in items})
         object.__setattr__(self, "_items_by_category", by_category)
 
-    @property
+    @cached_property
     def claim_kinds(self) -> tuple[frozenset[str], frozenset[str]]:
         """The bonus kind keys (empty without bonus) and the deduction kind keys."""
         bonus = frozenset(kind.key for kind in self.bonus.kinds) if self.bonus else frozenset()

@@ -145,13 +145,14 @@ class ScoreResult:
     @cached_property
     def areas(self) -> tuple[AreaScore, ...]:
         """Each area's score and full marks for the branch's category, in rubric order."""
-        items = self.rubric.items_for(self.branch.category)
+        category = self.branch.category
+        items = self.rubric.items_for(category)
         scores = self._facts.item_scores
         return tuple(
             AreaScore(
                 area.key,
                 sum((scores.get(item.id, ZERO) for item in items if item.area == area.key), ZERO),
-                sum((item.points for item in items if item.area == area.key), ZERO),
+                self.rubric.area_full(area.key, category),
             )
             for area in self.rubric.areas
         )
