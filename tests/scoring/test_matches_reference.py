@@ -45,8 +45,9 @@ def rubric_and_branch(draw: st.DrawFn) -> tuple[Rubric, BranchInput]:
     level_keys = [level.key for level in rubric.answer_levels]
     answers: dict[str, str | Decimal] = {}
     if draw(st.integers(min_value=0, max_value=3)) == 0:
-        # A basic score on an edge: a gate's minimum or a level's, or a point either side.
-        edges = [level.min_total for level in rubric.levels]
+        # A basic score on an edge: a gate's minimum, a level's or full marks (where a bonus
+        # meets a total cap), or a point either side.
+        edges = [Decimal(100), *(level.min_total for level in rubric.levels)]
         edges += [
             gate.condition.minimum
             for gate in rubric.gates

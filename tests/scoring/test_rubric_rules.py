@@ -217,8 +217,10 @@ def test_a_veto_item_below_full_caps_the_level_and_comes_first_in_the_way_up() -
 
 
 def test_a_veto_item_of_another_category_never_fails() -> None:
-    result = _county(category="community", review=None)
-    assert result.gates == ()
+    # role.village, which the village veto names, is a rural item only.
+    community = _county(category="community", review=None)
+    rural = _county({"role.village": "partial"}, review=None)
+    assert (community.gates, rural.gates) == ((), ("village_veto",))
 
 
 def test_a_named_deduction_kind_leaves_the_branch_unrated() -> None:
@@ -301,7 +303,7 @@ def test_rubric_show_json_carries_the_new_rules_and_the_aliases() -> None:
     shape = rubric_to_dict(variant("county_rules"))
     assert (
         shape["categories"][1],
-        shape["gates"][2:],
+        shape["gates"][2:4],
         shape["quota"],
         shape["category_quota"],
         shape["total_cap"],
@@ -319,12 +321,6 @@ def test_rubric_show_json_carries_the_new_rules_and_the_aliases() -> None:
                 "label": "安全生产责任未完全落实(一票否决)",
                 "item_below_full": "team.safety",
                 "max_stars": 3,
-            },
-            {
-                "key": "infiltration",
-                "label": "被黑恶势力渗透(一票否决)",
-                "deduction": ["crime_infiltration"],
-                "max_stars": 0,
             },
         ],
         {"5": "0.3"},
