@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
+from handlers.cards import format_points
 from handlers.catalogue import text
 from scoring import (
     REACHED,
@@ -19,7 +20,6 @@ from scoring import (
     DeductionRules,
     Rubric,
     ScoreResult,
-    format_decimal,
 )
 from scoring.decimals import ceil_cent
 from storage.models import Claim, ClaimDirection, ClaimStatus
@@ -37,11 +37,6 @@ MESSAGE_LIMIT = 4096
 
 # Room kept in each part for the "(小结续 2/3)" line that numbers the parts.
 _CONTINUED_RESERVE = 32
-
-
-def format_points(value: Decimal) -> str:
-    """Formats points without trailing zeros or exponent: `12.50` → `12.5`, `1E+1` → `10`."""
-    return format_decimal(value)
 
 
 def format_review(value: Decimal) -> str:
