@@ -11,8 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scoring.decimals import ZERO, format_decimal
 from scoring.model import (
     AnswerLevel,
@@ -33,8 +31,8 @@ from scoring.rubric_outcome import (
     read_spot_check,
     read_weights,
 )
-from scoring.rubric_reader import RubricError, RubricReader, join
-from scoring.rubric_yaml import read_yaml
+from scoring.rubric_reader import MAX_ITEMS, RubricError, RubricReader, join
+from scoring.rubric_yaml import read_rubric_file, read_yaml
 
 __all__ = ["RubricError", "load_rubric", "parse_rubric"]
 
@@ -63,11 +61,7 @@ def load_rubric(path: str | Path) -> Rubric:
     Raises:
         RubricError: the file cannot be read or the rubric is invalid.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RubricError([f"{path}: cannot read the file: {error}"]) from error
-    return parse_rubric(text, source=str(path))
+    return parse_rubric(read_rubric_file(path), source=str(path))
 
 
 def parse_rubric(text: str, source: str = "<string>") -> Rubric:
@@ -80,11 +74,7 @@ def parse_rubric(text: str, source: str = "<string>") -> Rubric:
     Raises:
         RubricError: with one problem per invalid field.
     """
-    try:
-        document = read_yaml(text)
-    except yaml.YAMLError as error:
-        detail = " ".join(str(error).split())
-        raise RubricError([f"{source}: not valid YAML: {detail}"]) from error
+    document = read_yaml(text, source)
     reader = RubricReader(source)
     top = reader.mapping(document, "", _TOP_KEYS)
     if top is None:
@@ -103,7 +93,8 @@ def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | N
     answer_levels = _read_answer_levels(reader, top.get("answer_levels"))
     category_keys = frozenset(category.key for category in categories)
     areas = _read_areas(reader, top.get("areas"), category_keys)
-    _check_category_totals(reader, areas, categories, basic_total)
+    if basic_total > 0:  # else already reported; a sum compared with it would only add noise
+        _check_category_totals(reader, areas, categories, basic_total)
     bonus = _read_bonus(reader, top.get("bonus"))
     deductions = _read_deductions(reader, top.get("deductions"))
     review = _read_review(reader, top.get("review"))
@@ -112,7 +103,7 @@ def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | N
     gates = read_gates(reader, top.get("gates"), levels)
     quota = read_quota(reader, top.get("quota"), levels)
     spot_check = read_spot_check(reader, top.get("spot_check"), levels)
-    if gates is None or spot_check is None or deductions is None or not levels:
+    if reader.problems or gates is None or spot_check is None or deductions is None or not levels:
         return None
     return Rubric(
         name=name,
@@ -235,6 +226,7 @@ def _read_areas(
         )
     reader.unique(((f"areas[{i}].key", area.key) for i, area in enumerate(areas)), "area key")
     reader.unique(item_ids, "item id")
+    reader.at_most("areas", "items", len(item_ids), MAX_ITEMS)
     return tuple(areas)
 
 
