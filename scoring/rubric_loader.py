@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring.decimals import ZERO, format_decimal
+from scoring.errors import excerpt
 from scoring.model import (
     AnswerLevel,
     Area,
@@ -241,15 +242,16 @@ def _read_item(
     if "categories" in fields:
         listed = reader.sequence(fields["categories"], join(path, "categories"))
         for position, category in enumerate(listed):
-            if category not in category_keys:
+            if not isinstance(category, str) or category not in category_keys:
                 reader.problem(
                     join(join(path, "categories"), position),
-                    f"unknown category {category!r} (expected {', '.join(sorted(category_keys))})",
+                    f"unknown category {excerpt(category)} "
+                    f"(expected {', '.join(sorted(category_keys))})",
                 )
         categories = frozenset(str(category) for category in listed) & category_keys
     hint = fields.get("evidence_hint", "")
     if not isinstance(hint, str):
-        reader.problem(join(path, "evidence_hint"), f"expected text, got {hint!r}")
+        reader.problem(join(path, "evidence_hint"), f"expected text, got {excerpt(hint)}")
         hint = ""
     return Item(
         id=reader.item_id(fields.get("id"), join(path, "id"), area_key),

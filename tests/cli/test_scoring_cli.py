@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from scoring import default_rubric, parse_branch_input, result_to_dict, score_branch
+from tests.hostile_inputs import alias_bomb
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -341,13 +342,6 @@ def test_a_flood_of_problems_is_cut_after_a_hundred_lines() -> None:
     assert (code, out, len(lines), lines[-1]) == (2, "", 101, "... and 900 more problems")
 
 
-def _alias_bomb() -> str:
-    lines = ["name:", "  a: &a [" + ",".join(["lolz"] * 9) + "]"]
-    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
-        lines.append(f"  {name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
-    return "\n".join(lines) + "\n"
-
-
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [
@@ -359,7 +353,7 @@ def _alias_bomb() -> str:
         ),
         ("quota:\n", "quota:\n  ? [a, b]\n  : 1\n", "quota: a key must be text or a number"),
         ("weights:\n", "weights:\n  <<: {review: 0.3}\n", "weights: merge keys (<<) are not"),
-        ("name: ", _alias_bomb() + "old_name: ", "name.e["),
+        ("name: ", alias_bomb() + "old_name: ", "name.e["),
         ("spot_check:", "#" * 1_000_000 + "\nspot_check:", "the file is larger than 1000000"),
     ],
 )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring import RubricError, default_rubric_text, load_rubric, parse_rubric
 from scoring.rubric_reader import MAX_ITEMS
 from scoring.rubric_yaml import MAX_RUBRIC_BYTES
+from tests.hostile_inputs import alias_bomb
 
 DEFAULT = default_rubric_text()
 NAME_LINE = next(line for line in DEFAULT.splitlines() if line.startswith("name: "))
@@ -18,14 +23,6 @@ def _problems(text: str) -> list[str]:
     with pytest.raises(RubricError) as raised:
         parse_rubric(text)
     return raised.value.problems
-
-
-def _alias_bomb() -> str:
-    """Nine levels of nine aliases each: 357 bytes that expand to 9^9 strings."""
-    lines = ["name:", "  a: &a [" + ",".join(["lolz"] * 9) + "]"]
-    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
-        lines.append(f"  {name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
-    return "\n".join(lines) + "\n"
 
 
 @pytest.mark.parametrize(
@@ -77,7 +74,7 @@ def test_a_list_as_a_key_is_a_problem_not_a_type_error() -> None:
 
 
 def test_a_357_byte_alias_bomb_is_refused_before_it_expands() -> None:
-    bomb = _alias_bomb()
+    bomb = alias_bomb()
     problems = _problems(DEFAULT.replace(NAME_LINE, bomb, 1))
     assert len(bomb.encode("utf-8")) == 357
     assert len(problems) == 1
@@ -174,3 +171,40 @@ def test_a_long_label_is_refused() -> None:
     assert problems == [
         f"<string>: name: text {'长' * 60!r}… (1001 characters) is longer than 1000 characters"
     ]
+
+
+def _field_paths(node: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every field path of a parsed YAML document, containers and leaves alike."""
+    children: list[tuple[str | int, object]] = []
+    if isinstance(node, dict):
+        children = list(node.items())
+    elif isinstance(node, list):
+        children = list(enumerate(node))
+    paths = [path] if path else []
+    for key, child in children:
+        paths += _field_paths(child, (*path, key))
+    return paths
+
+
+DEFAULT_DOCUMENT = yaml.safe_load(DEFAULT)
+HOSTILE_VALUES = [[], {}, [{"a": 1}], {"a": [1]}, "x" * 2000, 10**7, -1, 0, None, True, 1.5]
+
+
+@given(
+    st.sampled_from(_field_paths(DEFAULT_DOCUMENT)),
+    st.sampled_from(HOSTILE_VALUES),
+)
+@settings(max_examples=60, deadline=None)
+def test_any_field_given_any_hostile_value_is_a_rubric_error_or_a_rubric(
+    path: tuple[str | int, ...], value: object
+) -> None:
+    document = copy.deepcopy(DEFAULT_DOCUMENT)
+    parent = document
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    try:
+        parse_rubric(yaml.safe_dump(document, allow_unicode=True))
+    except RubricError as error:
+        assert error.problems
+        assert max(len(line) for line in error.problems) <= 401
