@@ -175,15 +175,14 @@ class RubricReader:
         if number is None:
             self.problem(path, f"expected a number, got {excerpt(value)}")
             return Decimal(0)
-        if maximum is None or maximum > MAX_NUMBER:
-            maximum = MAX_NUMBER
+        lowest = -MAX_NUMBER if minimum is None else max(minimum, -MAX_NUMBER)
+        highest = MAX_NUMBER if maximum is None else min(maximum, MAX_NUMBER)
         if positive and number <= 0:
             self.problem(path, f"must be greater than 0, got {excerpt(value)}")
-        elif number < -MAX_NUMBER or (minimum is not None and number < minimum):
-            lowest = -MAX_NUMBER if minimum is None else minimum
+        elif number < lowest:
             self.problem(path, f"must be at least {format_decimal(lowest)}, got {excerpt(value)}")
-        elif number > maximum:
-            self.problem(path, f"must be at most {format_decimal(maximum)}, got {excerpt(value)}")
+        elif number > highest:
+            self.problem(path, f"must be at most {format_decimal(highest)}, got {excerpt(value)}")
         else:
             return number
         return Decimal(0)

@@ -183,6 +183,7 @@ def read_rubric_file(path: str | Path) -> str:
 
 
 def _too_large(source: str) -> str:
+    """The problem line for a rubric text or file over `MAX_RUBRIC_BYTES`."""
     return f"{source}: the file is larger than {MAX_RUBRIC_BYTES} bytes"
 
 
