@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.decimals import ZERO, format_decimal
+from scoring.errors import excerpt
 from scoring.model import Gates, Level, SpotCheck, Weights
 from scoring.rubric_reader import RubricReader, join
 
@@ -91,7 +92,7 @@ def read_gates(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> G
     if levels and stars not in [level.stars for level in levels[:-1]]:
         reader.problem(
             "gates.stars",
-            f"expected the stars of a level above the bottom one, got {stars!r}",
+            f"expected the stars of a level above the bottom one, got {excerpt(stars)}",
         )
     return Gates(
         min_basic_100=None
@@ -109,7 +110,7 @@ def read_quota(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> d
     if value is None or value == {}:
         return {}
     if not isinstance(value, dict):
-        reader.problem("quota", f"expected a mapping of stars to shares, got {value!r}")
+        reader.problem("quota", f"expected a mapping of stars to shares, got {excerpt(value)}")
         return {}
     capped = [level.stars for level in levels[:-1]]
     quota = {}
@@ -117,7 +118,7 @@ def read_quota(reader: RubricReader, value: Any, levels: tuple[Level, ...]) -> d
         path = f"quota.{stars}"
         if isinstance(stars, bool) or stars not in capped:
             reader.problem(
-                path, f"expected the stars of a level above the bottom one, got {stars!r}"
+                path, f"expected the stars of a level above the bottom one, got {excerpt(stars)}"
             )
             continue
         quota[stars] = reader.number(share, path, positive=True, maximum=_ONE)
@@ -137,7 +138,7 @@ def read_spot_check(
         reader.sequence(fields.get("levels"), "spot_check.levels", allow_empty=True)
     ):
         if isinstance(stars, bool) or stars not in known:
-            reader.problem(f"spot_check.levels[{index}]", f"unknown level {stars!r}")
+            reader.problem(f"spot_check.levels[{index}]", f"unknown level {excerpt(stars)}")
         else:
             sampled.append(stars)
     return SpotCheck(
