@@ -7,20 +7,37 @@ reports every bad field at once, one line each, naming the field and the value. 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from scoring.decimals import ZERO, format_decimal, to_decimal
-from scoring.errors import InputError
+from scoring.decimals import ZERO, format_decimal, parse_decimal_text, round_cent, to_decimal
+from scoring.errors import InputError, excerpt, join
 from scoring.model import Rubric
 from scoring.review import review_from_ballots
 
-__all__ = ["BranchInput", "Claim", "InputError", "check_claims", "parse_branch_input"]
+__all__ = [
+    "MAX_BALLOTS",
+    "MAX_CLAIM_POINTS",
+    "BranchInput",
+    "Claim",
+    "InputError",
+    "check_claims",
+    "parse_branch_input",
+    "parse_number",
+]
 
 _HUNDRED = Decimal(100)
 _BRANCH_KEYS = ("category", "answers", "bonus", "deductions", "review")
+# Ten times the seed's 100-point scale: no real bonus or deduction comes near it, and sums of
+# such numbers stay exact far inside Decimal's 28 significant digits.
+MAX_CLAIM_POINTS = Decimal(1000)
+# More ballots than any branch has members; it keeps the ballot average exact and cheap.
+MAX_BALLOTS = 100_000
+# Decimal text as `pingxing score` and `rubric show --json` write it: "93.6", "-20", "0".
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,9 @@ def _claim_problems(path: str, claim: Claim, kinds: list[str], minimum: Decimal)
     """Checks one claim's kind and points against the rubric."""
     problems = []
     if claim.kind not in kinds:
-        problems.append(f"{path}.kind: unknown kind {claim.kind!r} (expected {', '.join(kinds)})")
+        problems.append(
+            f"{path}.kind: unknown kind {excerpt(claim.kind)} (expected {', '.join(kinds)})"
+        )
     if claim.points < minimum:
         what = "deduction" if minimum else "points"
         problems.append(
@@ -100,22 +119,25 @@ def parse_branch_input(rubric: Rubric, data: Mapping[str, Any]) -> BranchInput:
     Args:
         rubric: the rubric the branch is scored on.
         data: `{"category", "answers", "bonus", "deductions", "review"}`; missing keys mean
-            none. Numbers may be int, float (read through their shortest repr) or Decimal.
+            none. Numbers may be int, float (read through their shortest repr) or Decimal;
+            the review score, claim points and ballot counts may also be decimal text such as
+            "93.6", as `pingxing score` writes them. An answer given as text is a level key.
+            Item and review scores and claim points carry at most two decimals.
 
     Raises:
         InputError: with one line per bad field.
     """
     if not isinstance(data, Mapping):
-        raise InputError([f"<branch>: expected an object, got {data!r}"])
+        raise InputError([f"<branch>: expected an object, got {excerpt(data)}"])
     problems = [
-        f"{key}: unknown key (expected {', '.join(_BRANCH_KEYS)})"
+        f"{join('', str(key))}: unknown key (expected {', '.join(_BRANCH_KEYS)})"
         for key in data
         if key not in _BRANCH_KEYS
     ]
     category = data.get("category")
     if category not in [entry.key for entry in rubric.categories]:
         keys = ", ".join(entry.key for entry in rubric.categories)
-        problems.append(f"category: unknown category {category!r} (expected {keys})")
+        problems.append(f"category: unknown category {excerpt(category)} (expected {keys})")
         raise InputError(problems)
     answers = _parse_answers(rubric, str(category), data.get("answers") or {}, problems)
     bonus = _parse_claims(data.get("bonus") or [], "bonus", problems)
@@ -133,18 +155,18 @@ def _parse_answers(
 ) -> dict[str, str | Decimal]:
     """Reads `{item id: level key | score}` for items of the branch's category."""
     if not isinstance(value, Mapping):
-        problems.append(f"answers: expected an object of item ids, got {value!r}")
+        problems.append(f"answers: expected an object of item ids, got {excerpt(value)}")
         return {}
     applicable = {item.id for item in rubric.items_for(category)}
     level_keys = [level.key for level in rubric.answer_levels]
     answers: dict[str, str | Decimal] = {}
     for item_id, answer in value.items():
-        path = f"answers.{item_id}"
+        path = join("answers", str(item_id))
         if item_id not in applicable:
             try:
                 rubric.item(str(item_id))
             except KeyError:
-                problems.append(f"{path}: unknown item {item_id!r}")
+                problems.append(f"{path}: unknown item {excerpt(item_id)}")
             else:
                 problems.append(f"{path}: item does not apply to category {category!r}")
             continue
@@ -153,40 +175,38 @@ def _parse_answers(
                 answers[item_id] = answer
             else:
                 problems.append(
-                    f"{path}: unknown level {answer!r} (expected {', '.join(level_keys)})"
+                    f"{path}: unknown level {excerpt(answer)} (expected {', '.join(level_keys)})"
                 )
-            continue
-        score = to_decimal(answer)
-        points = rubric.item(item_id).points
-        if score is None:
-            problems.append(f"{path}: expected a level key or a score, got {answer!r}")
-        elif not ZERO <= score <= points:
-            problems.append(
-                f"{path}: score {format_decimal(score)} is outside 0 to {format_decimal(points)}"
-            )
+        elif to_decimal(answer) is None:
+            problems.append(f"{path}: expected a level key or a score, got {excerpt(answer)}")
         else:
-            answers[item_id] = score
+            points = rubric.item(item_id).points
+            score = _read_number(answer, path, problems, maximum=points, what="score")
+            if score is not None:
+                answers[item_id] = score
     return answers
 
 
 def _parse_claims(value: Any, path: str, problems: list[str]) -> tuple[Claim, ...]:
     """Reads `[{"kind", "points"}]`; kinds and minimums are checked by `check_claims`."""
     if not isinstance(value, Sequence) or isinstance(value, str):
-        problems.append(f"{path}: expected a list of {{kind, points}}, got {value!r}")
+        problems.append(f"{path}: expected a list of {{kind, points}}, got {excerpt(value)}")
         return ()
     claims = []
     for index, entry in enumerate(value):
-        entry_path = f"{path}[{index}]"
+        entry_path = join(path, index)
         if not isinstance(entry, Mapping) or set(entry) != {"kind", "points"}:
-            problems.append(f"{entry_path}: expected {{kind, points}}, got {entry!r}")
+            problems.append(f"{entry_path}: expected {{kind, points}}, got {excerpt(entry)}")
             continue
-        points = to_decimal(entry["points"])
-        if points is None or points < 0:
-            problems.append(
-                f"{entry_path}.points: expected a number of at least 0, got {entry['points']!r}"
-            )
-            continue
-        claims.append(Claim(kind=str(entry["kind"]), points=points))
+        points = _read_number(
+            entry["points"],
+            join(entry_path, "points"),
+            problems,
+            maximum=MAX_CLAIM_POINTS,
+            what="points",
+        )
+        if points is not None:
+            claims.append(Claim(kind=str(entry["kind"]), points=points))
     return tuple(claims)
 
 
@@ -194,19 +214,80 @@ def _parse_review(rubric: Rubric, value: Any, problems: list[str]) -> Decimal | 
     """Reads the review: a score 0-100, `{"ballots": {key: count}}`, or null."""
     if value is None:
         return None
-    if isinstance(value, Mapping):
-        if set(value) != {"ballots"} or not isinstance(value["ballots"], Mapping):
-            problems.append(
-                f"review: expected a score or {{ballots: {{key: count}}}}, got {value!r}"
-            )
-            return None
-        try:
-            return review_from_ballots(rubric, value["ballots"])
-        except InputError as error:
-            problems.extend(error.problems)
-            return None
-    review = to_decimal(value)
-    if review is None or not ZERO <= review <= _HUNDRED:
-        problems.append(f"review: expected a score from 0 to 100, got {value!r}")
+    if not isinstance(value, Mapping):
+        return _read_number(value, "review", problems, maximum=_HUNDRED, what="score")
+    if set(value) != {"ballots"} or not isinstance(value["ballots"], Mapping):
+        problems.append(
+            f"review: expected a score or {{ballots: {{key: count}}}}, got {excerpt(value)}"
+        )
         return None
-    return review
+    counts = _read_ballots(rubric, value["ballots"], problems)
+    if counts is None:
+        return None
+    try:
+        return review_from_ballots(rubric, counts)
+    except InputError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def _read_ballots(
+    rubric: Rubric, value: Mapping[str, Any], problems: list[str]
+) -> dict[str, int] | None:
+    """Reads `{ballot key: count}`; counts may be decimal text. None after a problem."""
+    keys = [ballot.key for ballot in rubric.review.ballots]
+    counts = {}
+    before = len(problems)
+    for key, count in value.items():
+        path = join("review.ballots", str(key))
+        if key not in keys:
+            problems.append(f"{path}: unknown ballot {excerpt(key)} (expected {', '.join(keys)})")
+            continue
+        number = _read_number(
+            count, path, problems, maximum=Decimal(MAX_BALLOTS), what="count", whole=True
+        )
+        if number is not None:
+            counts[key] = int(number)
+    return counts if len(problems) == before else None
+
+
+def parse_number(value: object) -> Decimal | None:
+    """Reads a JSON number, or decimal text such as "93.6"; None when it is neither.
+
+    `pingxing score` writes its decimals as text so no reader turns them into binary floats;
+    accepting the same text back lets its output be fed in again.
+    """
+    if isinstance(value, str):
+        return parse_decimal_text(value) if _DECIMAL_TEXT.fullmatch(value) else None
+    return to_decimal(value)
+
+
+def _read_number(
+    value: object,
+    path: str,
+    problems: list[str],
+    *,
+    maximum: Decimal,
+    what: str,
+    whole: bool = False,
+) -> Decimal | None:
+    """Reads a number from 0 to `maximum`: whole for a count, at most two decimals otherwise.
+
+    Returns:
+        The number, or None after recording a problem.
+    """
+    number = parse_number(value)
+    if number is None:
+        problems.append(f"{path}: expected a number, got {excerpt(value)}")
+    elif not ZERO <= number <= maximum:
+        problems.append(
+            f"{path}: {what} {excerpt(number)} is outside 0 to {format_decimal(maximum)}"
+        )
+    elif whole and number != number.to_integral_value():
+        problems.append(f"{path}: {what} {excerpt(number)} is not a whole number")
+    elif number != round_cent(number):
+        # Silently rounding 3.999... to 4 would hand out points nobody entered.
+        problems.append(f"{path}: {what} {excerpt(number)} has more than two decimals")
+    else:
+        return number
+    return None

@@ -11,9 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from scoring.decimals import HUNDRED, ONE, ZERO, format_decimal
+from scoring.errors import excerpt
 from scoring.model import (
     AnswerLevel,
     Area,
@@ -34,8 +33,8 @@ from scoring.rubric_outcome import (
     read_total_cap,
     read_weights,
 )
-from scoring.rubric_reader import RubricError, RubricReader, join
-from scoring.rubric_yaml import read_yaml
+from scoring.rubric_reader import MAX_ITEMS, RubricError, RubricReader, join
+from scoring.rubric_yaml import read_rubric_file, read_yaml
 
 __all__ = ["RubricError", "load_rubric", "parse_rubric"]
 
@@ -63,11 +62,7 @@ def load_rubric(path: str | Path) -> Rubric:
     Raises:
         RubricError: the file cannot be read or the rubric is invalid.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RubricError([f"{path}: cannot read the file: {error}"]) from error
-    return parse_rubric(text, source=str(path))
+    return parse_rubric(read_rubric_file(path), source=str(path))
 
 
 def parse_rubric(text: str, source: str = "<string>") -> Rubric:
@@ -80,11 +75,7 @@ def parse_rubric(text: str, source: str = "<string>") -> Rubric:
     Raises:
         RubricError: with one problem per invalid field.
     """
-    try:
-        document = read_yaml(text)
-    except yaml.YAMLError as error:
-        detail = " ".join(str(error).split())
-        raise RubricError([f"{source}: not valid YAML: {detail}"]) from error
+    document = read_yaml(text, source)
     reader = RubricReader(source)
     top = reader.mapping(document, "", _TOP_KEYS, _OPTIONAL_TOP_KEYS)
     if top is None:
@@ -103,7 +94,8 @@ def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | N
     answer_levels = _read_answer_levels(reader, top.get("answer_levels"))
     category_keys = frozenset(category.key for category in categories)
     areas = _read_areas(reader, top.get("areas"), category_keys)
-    _check_category_totals(reader, areas, categories, basic_total)
+    if basic_total > 0:  # else already reported; a sum compared with it would only add noise
+        _check_category_totals(reader, areas, categories, basic_total)
     bonus = _read_bonus(reader, top.get("bonus"))
     deductions = _read_deductions(reader, top.get("deductions"))
     review = _read_review(reader, top.get("review"))
@@ -117,7 +109,7 @@ def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | N
     )
     total_cap = read_total_cap(reader, top.get("total_cap"), levels)
     spot_check = read_spot_check(reader, top.get("spot_check"), levels)
-    if spot_check is None or deductions is None or not levels:
+    if reader.problems or spot_check is None or deductions is None or not levels:
         return None
     return Rubric(
         name=name,
@@ -242,6 +234,7 @@ def _read_areas(
         )
     reader.unique(((f"areas[{i}].key", area.key) for i, area in enumerate(areas)), "area key")
     reader.unique(item_ids, "item id")
+    reader.at_most("areas", "items", len(item_ids), MAX_ITEMS)
     return tuple(areas)
 
 
@@ -256,15 +249,16 @@ def _read_item(
     if "categories" in fields:
         listed = reader.sequence(fields["categories"], join(path, "categories"))
         for position, category in enumerate(listed):
-            if category not in category_keys:
+            if not isinstance(category, str) or category not in category_keys:
                 reader.problem(
                     join(join(path, "categories"), position),
-                    f"unknown category {category!r} (expected {', '.join(sorted(category_keys))})",
+                    f"unknown category {excerpt(category)} "
+                    f"(expected {', '.join(sorted(category_keys))})",
                 )
         categories = frozenset(str(category) for category in listed) & category_keys
     hint = fields.get("evidence_hint", "")
     if not isinstance(hint, str):
-        reader.problem(join(path, "evidence_hint"), f"expected text, got {hint!r}")
+        reader.problem(join(path, "evidence_hint"), f"expected text, got {excerpt(hint)}")
         hint = ""
     return Item(
         id=reader.item_id(fields.get("id"), join(path, "id"), area_key),

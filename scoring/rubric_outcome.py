@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.decimals import HUNDRED, ONE, ZERO, format_decimal
+from scoring.errors import excerpt
 from scoring.gates import GATE_DEDUCTION
 from scoring.model import (
     BasicBelow,
@@ -156,18 +157,18 @@ def _read_condition(
         return ReviewBelow(reader.number(value, path, minimum=ZERO, maximum=HUNDRED))
     if name == "item_below_full":
         if value not in item_ids:
-            reader.problem(path, f"unknown item {value!r}")
+            reader.problem(path, f"unknown item {excerpt(value)}")
         return ItemBelowFull(str(value))
     if value == "any":
         return DeductionOf()
     if not isinstance(value, list) or not value:
-        reader.problem(path, f"expected 'any' or a list of deduction kinds, got {value!r}")
+        reader.problem(path, f"expected 'any' or a list of deduction kinds, got {excerpt(value)}")
         return DeductionOf()
     for position, kind in enumerate(value):
         if kind not in deduction_kinds:
             reader.problem(
                 join(path, position),
-                f"unknown deduction kind {kind!r} (expected {', '.join(deduction_kinds)})",
+                f"unknown deduction kind {excerpt(kind)} (expected {', '.join(deduction_kinds)})",
             )
     return DeductionOf(tuple(str(kind) for kind in value))
 
@@ -179,7 +180,8 @@ def _read_cap(reader: RubricReader, value: Any, path: str, levels: tuple[Level, 
     if levels and stars not in allowed:
         expected = ", ".join(str(stars) for stars in allowed)
         reader.problem(
-            path, f"expected the stars of a level below the top one ({expected}), got {value!r}"
+            path,
+            f"expected the stars of a level below the top one ({expected}), got {excerpt(value)}",
         )
     return stars
 
@@ -196,7 +198,7 @@ def _read_two_field_gates(
     if levels and stars not in [level.stars for level in levels[:-1]]:
         reader.problem(
             "gates.stars",
-            f"expected the stars of a level above the bottom one, got {stars!r}",
+            f"expected the stars of a level above the bottom one, got {excerpt(stars)}",
         )
     below = max([level.stars for level in levels if level.stars < stars], default=stars)
     gates = []
@@ -225,7 +227,7 @@ def read_quota(
     if value is None or value == {}:
         return {}, {}
     if not isinstance(value, dict):
-        reader.problem("quota", f"expected a mapping of stars to shares, got {value!r}")
+        reader.problem("quota", f"expected a mapping of stars to shares, got {excerpt(value)}")
         return {}, {}
     capped = [level.stars for level in levels[:-1]]
     quota: dict[int, Decimal] = {}
@@ -234,7 +236,7 @@ def read_quota(
         path = f"quota.{stars}"
         if isinstance(stars, bool) or stars not in capped:
             reader.problem(
-                path, f"expected the stars of a level above the bottom one, got {stars!r}"
+                path, f"expected the stars of a level above the bottom one, got {excerpt(stars)}"
             )
             continue
         if not isinstance(entry, dict):
@@ -249,7 +251,7 @@ def read_quota(
         if not isinstance(shares, dict):
             reader.problem(
                 join(path, "categories"),
-                f"expected a mapping of categories to shares, got {shares!r}",
+                f"expected a mapping of categories to shares, got {excerpt(shares)}",
             )
             shares = {}
         for category, share in shares.items():
@@ -257,7 +259,7 @@ def read_quota(
             if category not in category_keys:
                 reader.problem(
                     share_path,
-                    f"unknown category {category!r} (expected {', '.join(category_keys)})",
+                    f"unknown category {excerpt(category)} (expected {', '.join(category_keys)})",
                 )
                 continue
             category_quota.setdefault(stars, {})[category] = reader.number(
@@ -294,7 +296,7 @@ def read_spot_check(
         reader.sequence(fields.get("levels"), "spot_check.levels", allow_empty=True)
     ):
         if isinstance(stars, bool) or stars not in known:
-            reader.problem(f"spot_check.levels[{index}]", f"unknown level {stars!r}")
+            reader.problem(f"spot_check.levels[{index}]", f"unknown level {excerpt(stars)}")
         else:
             sampled.append(stars)
     return SpotCheck(

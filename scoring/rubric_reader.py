@@ -11,15 +11,35 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from scoring.decimals import to_decimal
+from scoring.decimals import format_decimal, to_decimal
+from scoring.errors import excerpt, join
 
-__all__ = ["MAX_ITEM_ID_LENGTH", "MAX_KEY_LENGTH", "RubricError", "RubricReader", "join"]
+__all__ = [
+    "MAX_ITEMS",
+    "MAX_ITEM_ID_LENGTH",
+    "MAX_KEY_LENGTH",
+    "MAX_NUMBER",
+    "MAX_TEXT_LENGTH",
+    "RubricError",
+    "RubricReader",
+    "bounded",
+    "join",
+]
 
 # Keys and item ids travel in Telegram callback data, which holds at most 64 bytes together with
 # the kind, the assessment id and the answer; these limits leave room for the rest.
 MAX_KEY_LENGTH = 24
 MAX_ITEM_ID_LENGTH = 32
 _KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+# The seed has 36 items; a rubric with thousands is a mistake, and every press would carry it.
+MAX_ITEMS = 500
+# Labels and item texts are shown in Telegram messages, which hold at most 4,096 characters.
+MAX_TEXT_LENGTH = 1_000
+# No rubric number (points, totals, ballot values) comes near this; bigger ones are typos or
+# attacks, and would overflow exact arithmetic further on.
+MAX_NUMBER = Decimal(1_000_000)
+# A problem line quotes at most a few excerpts; anything longer is cut.
+_MAX_PROBLEM_LENGTH = 400
 
 
 class RubricError(Exception):
@@ -34,11 +54,9 @@ class RubricError(Exception):
         super().__init__("\n".join(problems))
 
 
-def join(path: str, key: str | int) -> str:
-    """Extends a field path: `join("areas", 2)` is `areas[2]`, `join("areas[2]", "key")`..."""
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
+def bounded(line: str) -> str:
+    """Cuts a problem line to a bounded length, whatever it quotes."""
+    return line if len(line) <= _MAX_PROBLEM_LENGTH else f"{line[:_MAX_PROBLEM_LENGTH]}…"
 
 
 class RubricReader:
@@ -49,8 +67,13 @@ class RubricReader:
         self.problems: list[str] = []
 
     def problem(self, path: str, message: str) -> None:
-        """Records one problem at `path`."""
-        self.problems.append(f"{self.source}: {path or '<top>'}: {message}")
+        """Records one problem at `path`, cut to a bounded length."""
+        self.problems.append(bounded(f"{self.source}: {path or '<top>'}: {message}"))
+
+    def at_most(self, path: str, what: str, count: int, limit: int) -> None:
+        """Records a problem when `count` of `what` under `path` exceed `limit`."""
+        if count > limit:
+            self.problem(path, f"{count} {what}, more than the {limit} allowed")
 
     def mapping(
         self,
@@ -65,14 +88,15 @@ class RubricReader:
             The mapping, or None when it is not one (the problem is recorded).
         """
         if not isinstance(value, dict):
-            self.problem(path, f"expected a mapping, got {value!r}")
+            self.problem(path, f"expected a mapping, got {excerpt(value)}")
             return None
         required = tuple(required)
         allowed = (*required, *optional)
         for key in value:
             if key not in allowed:
                 self.problem(
-                    join(path, str(key)), f"unknown key {key!r} (expected {', '.join(allowed)})"
+                    join(path, str(key)),
+                    f"unknown key {excerpt(key)} (expected {', '.join(allowed)})",
                 )
         for key in required:
             if key not in value:
@@ -82,16 +106,21 @@ class RubricReader:
     def sequence(self, value: Any, path: str, *, allow_empty: bool = False) -> list[Any]:
         """Checks that `value` is a list (non-empty unless allowed); returns it or `[]`."""
         if not isinstance(value, list):
-            self.problem(path, f"expected a list, got {value!r}")
+            self.problem(path, f"expected a list, got {excerpt(value)}")
             return []
         if not value and not allow_empty:
             self.problem(path, "must not be empty")
         return value
 
     def text(self, value: Any, path: str) -> str:
-        """Checks for a non-empty string; returns it or `""`."""
+        """Checks for a non-empty string of at most `MAX_TEXT_LENGTH`; returns it or `""`."""
         if not isinstance(value, str) or not value.strip():
-            self.problem(path, f"expected non-empty text, got {value!r}")
+            self.problem(path, f"expected non-empty text, got {excerpt(value)}")
+            return ""
+        if len(value) > MAX_TEXT_LENGTH:
+            self.problem(
+                path, f"text {excerpt(value)} is longer than {MAX_TEXT_LENGTH} characters"
+            )
             return ""
         return value
 
@@ -99,13 +128,15 @@ class RubricReader:
         """Checks for a short lower-case ASCII key such as `non_public`; returns it or `""`."""
         if isinstance(value, bool):
             # YAML 1.1 reads yes/no/on/off as booleans; the town meant a word.
-            self.problem(path, f"got the boolean {value!r}: quote the key, e.g. 'yes'")
+            self.problem(path, f"got the boolean {excerpt(value)}: quote the key, e.g. 'yes'")
             return ""
         if not isinstance(value, str) or not _KEY_PATTERN.fullmatch(value):
-            self.problem(path, f"expected a lower-case ASCII key like 'non_public', got {value!r}")
+            self.problem(
+                path, f"expected a lower-case ASCII key like 'non_public', got {excerpt(value)}"
+            )
             return ""
         if len(value) > max_length:
-            self.problem(path, f"key {value!r} is longer than {max_length} characters")
+            self.problem(path, f"key {excerpt(value)} is longer than {max_length} characters")
             return ""
         return value
 
@@ -113,13 +144,17 @@ class RubricReader:
         """Checks an item id: `<area>.<name>`, short ASCII; returns it or `""`."""
         prefix = f"{area_key}."
         if not isinstance(value, str) or not value.startswith(prefix):
-            self.problem(path, f"expected an id starting with {prefix!r}, got {value!r}")
+            self.problem(path, f"expected an id starting with {prefix!r}, got {excerpt(value)}")
             return ""
         if not value.isascii() or not _KEY_PATTERN.fullmatch(value[len(prefix) :]):
-            self.problem(path, f"expected a short ASCII id like '{prefix}study', got {value!r}")
+            self.problem(
+                path, f"expected a short ASCII id like '{prefix}study', got {excerpt(value)}"
+            )
             return ""
         if len(value) > MAX_ITEM_ID_LENGTH:
-            self.problem(path, f"id {value!r} is longer than {MAX_ITEM_ID_LENGTH} characters")
+            self.problem(
+                path, f"id {excerpt(value)} is longer than {MAX_ITEM_ID_LENGTH} characters"
+            )
             return ""
         return value
 
@@ -132,30 +167,39 @@ class RubricReader:
         maximum: Decimal | None = None,
         positive: bool = False,
     ) -> Decimal:
-        """Checks for a finite number within bounds; returns it, or 0 after a problem."""
+        """Checks for a finite number within bounds; returns it, or 0 after a problem.
+
+        Every number is at most `MAX_NUMBER` in size, whatever bounds the caller gives.
+        """
         number = to_decimal(value)
         if number is None:
-            self.problem(path, f"expected a number, got {value!r}")
+            self.problem(path, f"expected a number, got {excerpt(value)}")
             return Decimal(0)
+        lowest = -MAX_NUMBER if minimum is None else max(minimum, -MAX_NUMBER)
+        highest = MAX_NUMBER if maximum is None else min(maximum, MAX_NUMBER)
         if positive and number <= 0:
-            self.problem(path, f"must be greater than 0, got {value!r}")
-        elif minimum is not None and number < minimum:
-            self.problem(path, f"must be at least {minimum}, got {value!r}")
-        elif maximum is not None and number > maximum:
-            self.problem(path, f"must be at most {maximum}, got {value!r}")
-        return number
+            self.problem(path, f"must be greater than 0, got {excerpt(value)}")
+        elif number < lowest:
+            self.problem(path, f"must be at least {format_decimal(lowest)}, got {excerpt(value)}")
+        elif number > highest:
+            self.problem(path, f"must be at most {format_decimal(highest)}, got {excerpt(value)}")
+        else:
+            return number
+        return Decimal(0)
 
     def integer(self, value: Any, path: str, *, minimum: int = 0) -> int:
         """Checks for a whole number (not a boolean) of at least `minimum`; returns it or 0."""
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.problem(path, f"expected a whole number of at least {minimum}, got {value!r}")
+            self.problem(
+                path, f"expected a whole number of at least {minimum}, got {excerpt(value)}"
+            )
             return 0
         return value
 
     def boolean(self, value: Any, path: str) -> bool:
         """Checks for true/false; returns it or False."""
         if not isinstance(value, bool):
-            self.problem(path, f"expected true or false, got {value!r}")
+            self.problem(path, f"expected true or false, got {excerpt(value)}")
             return False
         return value
 
@@ -166,6 +210,6 @@ class RubricReader:
             if key in ("", None):
                 continue  # already reported as malformed
             if key in seen:
-                self.problem(path, f"duplicate {what} {key!r} (first at {seen[key]})")
+                self.problem(path, f"duplicate {what} {excerpt(key)} (first at {seen[key]})")
             else:
                 seen[key] = path

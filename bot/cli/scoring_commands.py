@@ -17,11 +17,14 @@ import typer
 
 if TYPE_CHECKING:
     from scoring import Rubric
+    from scoring.model import Area
 
 __all__ = ["register", "rubric_app"]
 
 # Exit code for invalid input, as command-line tools conventionally use for usage errors.
 EXIT_INVALID = 2
+# Enough lines to fix a file in one pass; a flood of problems is summarised after these.
+MAX_PROBLEM_LINES = 100
 
 # Headings of the readable table; the rubric's own Chinese (titles, texts) comes from the rubric.
 _TABLE_HEADINGS = {
@@ -58,9 +61,11 @@ def register(app: typer.Typer) -> None:
 
 
 def _fail(problems: list[str]) -> NoReturn:
-    """Prints one problem per line on stderr and exits with code 2."""
-    for problem in problems:
+    """Prints one problem per line on stderr (at most `MAX_PROBLEM_LINES`) and exits with 2."""
+    for problem in problems[:MAX_PROBLEM_LINES]:
         typer.echo(problem, err=True)
+    if len(problems) > MAX_PROBLEM_LINES:
+        typer.echo(f"... and {len(problems) - MAX_PROBLEM_LINES} more problems", err=True)
     raise typer.Exit(code=EXIT_INVALID)
 
 
@@ -118,7 +123,14 @@ def score(
     file: Annotated[str, typer.Argument(help="Branch or batch JSON file, or - for stdin.")],
     rubric: RubricOption = None,
 ) -> None:
-    """Scores one branch, or a batch of branches with the quota; prints JSON."""
+    """Scores one branch, or a batch of branches with the quota; prints JSON.
+
+    Decimals may be given as JSON numbers or as text ("93.6"), so this command's own output
+    can be fed back in.
+    """
+    from scoring import InputError
+    from scoring.json_input import read_json
+
     loaded = _rubric_or_exit(rubric)
     try:
         text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
@@ -126,9 +138,9 @@ def score(
         _fail([f"{file}: cannot read the file: {error}"])
     try:
         # Numbers are read as exact Decimals: a float would turn 0.1 into 0.1000000000000000055.
-        document = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        _fail([f"{file}: not JSON: {error}"])
+        document = read_json(text)
+    except InputError as error:
+        _fail([f"{file}: {problem}" for problem in error.problems])
     if isinstance(document, Mapping) and "branches" in document:
         output = _score_batch(loaded, document)
     else:
@@ -158,32 +170,34 @@ def _score_batch(rubric: Rubric, document: Mapping[str, Any]) -> dict[str, Any]:
         result_to_dict,
         score_branch,
     )
-    from scoring.decimals import to_decimal
+    from scoring.errors import excerpt, join
+    from scoring.inputs import parse_number
 
     problems = [
-        f"{key}: unknown key (expected branches, quota_override)"
+        f"{join('', str(key))}: unknown key (expected branches, quota_override)"
         for key in document
         if key not in ("branches", "quota_override")
     ]
     override_value = document.get("quota_override")
-    override = None if override_value is None else to_decimal(override_value)
+    override = None if override_value is None else parse_number(override_value)
     if override_value is not None and (override is None or not 0 < override <= 1):
         problems.append(
-            f"quota_override: expected a share above 0 and at most 1, got {override_value!r}"
+            "quota_override: expected a share above 0 and at most 1, "
+            f"got {excerpt(override_value)}"
         )
     branches = document["branches"]
     if not isinstance(branches, list):
-        _fail([*problems, f"branches: expected a list, got {branches!r}"])
+        _fail([*problems, f"branches: expected a list, got {excerpt(branches)}"])
     scored = []
     seen: set[str] = set()
     for index, entry in enumerate(branches):
         prefix = f"branches[{index}]."
         if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str):
-            problems.append(f"{prefix}id: expected an object with a text id, got {entry!r}")
+            problems.append(f"{prefix}id: expected an object with a text id, got {excerpt(entry)}")
             continue
         branch_id = entry["id"]
         if branch_id in seen:
-            problems.append(f"{prefix}id: duplicate branch id {branch_id!r}")
+            problems.append(f"{prefix}id: duplicate branch id {excerpt(branch_id)}")
         seen.add(branch_id)
         data = {key: value for key, value in entry.items() if key != "id"}
         try:
@@ -220,8 +234,7 @@ def _rubric_table(rubric: Rubric) -> list[str]:
         )
     )
     for area in rubric.areas:
-        full = sum((item.points for item in area.items), Decimal(0))
-        lines += ["", f"{area.title} ({area.key}, {fmt(full)})"]
+        lines += ["", f"{area.title} ({area.key}, {_area_totals(rubric, area)})"]
         for item in area.items:
             scope = headings["all_categories"]
             if item.categories != all_categories:
@@ -246,7 +259,9 @@ def _rubric_table(rubric: Rubric) -> list[str]:
     )
     weights = rubric.weights
     lines.append(
-        headings["weights"].format(assessment=fmt(weights.assessment), review=fmt(weights.review))
+        headings["weights"].format(
+            assessment=_percent(weights.assessment), review=_percent(weights.review)
+        )
     )
     lines.append(
         f"{headings['levels']}: "
@@ -262,14 +277,36 @@ def _rubric_table(rubric: Rubric) -> list[str]:
         lines.append(
             f"{headings['quota']}: "
             + ", ".join(
-                f"{rubric.level(stars).label} ≤ {fmt(share)}"
+                f"{rubric.level(stars).label} ≤ {_percent(share)}"
                 for stars, share in rubric.quota.items()
             )
         )
     lines.append(
         headings["spot_check"].format(
             levels="/".join(str(stars) for stars in rubric.spot_check.levels),
-            fraction=fmt(rubric.spot_check.fraction),
+            fraction=_percent(rubric.spot_check.fraction),
         )
     )
     return lines
+
+
+def _percent(share: Decimal) -> str:
+    """Writes a share as the seed does: 0.3 → "30%"."""
+    from scoring import format_decimal
+
+    return f"{format_decimal(share * 100)}%"
+
+
+def _area_totals(rubric: Rubric, area: Area) -> str:
+    """The points an area is worth: one figure, or each category's when they differ."""
+    from scoring import format_decimal
+
+    totals = {
+        category.key: sum(
+            (item.points for item in area.items if category.key in item.categories), Decimal(0)
+        )
+        for category in rubric.categories
+    }
+    if len(set(totals.values())) == 1:
+        return format_decimal(next(iter(totals.values())))
+    return ", ".join(f"{key} {format_decimal(total)}" for key, total in totals.items())

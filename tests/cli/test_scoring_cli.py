@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from scoring import default_rubric, parse_branch_input, result_to_dict, score_branch
+from tests.hostile_inputs import alias_bomb
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -56,6 +57,34 @@ def test_rubric_show_json_has_the_contract_fields() -> None:
 def test_rubric_show_prints_a_readable_chinese_table() -> None:
     code, out, _ = _run("rubric", "show")
     assert (code, "班子建设 (team, 16)" in out, "五星级 ≥ 90" in out) == (0, True, True)
+
+
+def test_rubric_show_gives_an_area_each_category_s_own_total_and_shares_as_percentages() -> None:
+    code, out, _ = _run("rubric", "show")
+    lines = out.splitlines()
+    assert code == 0
+    assert "作用发挥 (role, 24)" in lines
+    assert "权重: 考评 70% / 评议 30%" in lines
+    assert "比例上限: 五星级 ≤ 30%" in lines
+    assert "抽查: 4/3 星各不低于 15%" in lines
+
+
+def test_rubric_show_lists_each_category_s_total_when_an_area_differs(tmp_path: Path) -> None:
+    rubric = tmp_path / "town.yaml"
+    rubric.write_text(
+        (VARIANTS / "town_150.yaml")
+        .read_text(encoding="utf-8")
+        .replace("points: 25}", "points: 25, categories: [rural]}")
+        .replace("points: 30, categories: [enterprise]}", "points: 55, categories: [enterprise]}"),
+        encoding="utf-8",
+    )
+    code, out, err = _run("rubric", "show", "--rubric", str(rubric))
+    areas = [line for line in out.splitlines() if line.startswith(("班子建设", "作用发挥"))]
+    assert (code, err, areas) == (
+        0,
+        "",
+        ["班子建设 (team, rural 75, enterprise 50)", "作用发挥 (role, rural 75, enterprise 100)"],
+    )
 
 
 def test_rubric_show_reads_another_rubric_and_warns_on_its_weights() -> None:
@@ -153,7 +182,7 @@ def test_score_batch_takes_an_approved_override() -> None:
         ),
         (
             '{"category": "rural", "review": 101}',
-            ["review: expected a score from 0 to 100, got 101"],
+            ["review: score 101 is outside 0 to 100"],
         ),
         (
             '{"branches": [{"id": "a", "category": "x"}, {"id": "a", "category": "rural"}]}',
@@ -210,3 +239,131 @@ def test_score_round_trips_through_json(answers: dict[str, Any], review: Decimal
         )
     )
     assert (code, json.loads(out)) == (0, expected)
+
+
+def test_score_output_fed_back_as_input_scores_the_same() -> None:
+    branch = json.loads((SAMPLES / "branch.json").read_text(encoding="utf-8"))
+    code, out, _ = _run("score", str(SAMPLES / "branch.json"))
+    first = json.loads(out)
+    again = {
+        "category": branch["category"],
+        "answers": branch["answers"],
+        "bonus": [{"kind": "other", "points": first["bonus"]}],
+        "deductions": [{"kind": "other", "points": "20"}],
+        "review": first["review"],
+    }
+    code_again, out_again, err = _run("score", "-", stdin=json.dumps(again))
+    second = json.loads(out_again)
+    assert (code, code_again, err) == (0, 0, "")
+    assert (first["review"], second["review"], second["bonus"], second["deduction"]) == (
+        "93.6",
+        "93.6",
+        "8",
+        "20",
+    )
+    assert Decimal(second["total"]) == Decimal(first["total"]) - Decimal("0.7") * 20
+
+
+def test_score_reads_ballot_counts_and_a_quota_override_written_as_text() -> None:
+    document = json.loads((SAMPLES / "batch.json").read_text(encoding="utf-8"))
+    document["quota_override"] = "0.6"
+    document["branches"][0]["review"] = {"ballots": {"good": "18", "fairly_good": "6"}}
+    code, out, err = _run("score", "-", stdin=json.dumps(document))
+    shape = json.loads(out)
+    assert (code, err, shape["five_star_limit"], shape["branches"][0]["review"]) == (
+        0,
+        "",
+        3,
+        "95",
+    )
+
+
+def _huge_category() -> str:
+    return '{"category": "' + "x" * 50_000_000 + '"}'
+
+
+@pytest.mark.parametrize(
+    ("stdin", "problems"),
+    [
+        (
+            '{"category": "rural", "answers": {"team.study": "2"}}',
+            ["answers.team.study: unknown level '2' (expected full, partial, none)"],
+        ),
+        ('{"category": "rural", "review": "abc"}', ["review: expected a number, got 'abc'"]),
+        ('{"category": "rural", "review": [90]}', ["review: expected a number, got [90]"]),
+        (
+            '{"category": "rural", "deductions": [{"kind": "other", "points": 1e26}]}',
+            ["deductions[0].points: points 1E+26 is outside 0 to 1000"],
+        ),
+        (
+            '{"category": "rural", "review": {"ballots": {"good": 1e999999}}}',
+            ["review.ballots.good: count 1E+999999 is outside 0 to 100000"],
+        ),
+        (
+            '{"category": "rural", "answers": {"team.study": 3.' + "9" * 35 + "}}",
+            ["answers.team.study: score 3." + "9" * 35 + " has more than two decimals"],
+        ),
+        (
+            '{"category": "rural", "review": 90, "review": 10}',
+            ["-: review: duplicate key"],
+        ),
+        ("[" * 100_000 + "]" * 100_000, ["-: nested deeper than 20 levels"]),
+        (
+            '{"branches": [{"id": "a", "category": "rural", "review": 5' + "0" * 5000 + "}]}",
+            ["branches[0].review: score 5" + "0" * 59 + "… is outside 0 to 100"],
+        ),
+    ],
+)
+def test_hostile_input_exits_2_with_short_problem_lines_and_nothing_on_stdout(
+    stdin: str, problems: list[str]
+) -> None:
+    code, out, err = _run("score", "-", stdin=stdin)
+    assert (code, out, err.splitlines()) == (2, "", problems)
+
+
+def test_a_50_mb_value_is_not_echoed_whole() -> None:
+    code, out, err = _run("score", "-", stdin=_huge_category())
+    assert (code, out, err.splitlines()) == (
+        2,
+        "",
+        [
+            f"category: unknown category {'x' * 60!r}… (50000000 characters) "
+            "(expected rural, institution, non_public, retired)"
+        ],
+    )
+
+
+def test_a_flood_of_problems_is_cut_after_a_hundred_lines() -> None:
+    answers = {f"team.item{index}": "full" for index in range(1000)}
+    code, out, err = _run(
+        "score", "-", stdin=json.dumps({"category": "rural", "answers": answers})
+    )
+    lines = err.splitlines()
+    assert (code, out, len(lines), lines[-1]) == (2, "", 101, "... and 900 more problems")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("basic_total: 100", "basic_total: abc", "basic_total: expected a number, got 'abc'"),
+        (
+            "basic_total: 100",
+            "basic_total: " + "9" * 5000,
+            "basic_total: a number of 5000 characters is too long (at most 30)",
+        ),
+        ("quota:\n", "quota:\n  ? [a, b]\n  : 1\n", "quota: a key must be text or a number"),
+        ("weights:\n", "weights:\n  <<: {review: 0.3}\n", "weights: merge keys (<<) are not"),
+        ("name: ", alias_bomb() + "old_name: ", "name.e["),
+        ("spot_check:", "#" * 1_000_000 + "\nspot_check:", "the file is larger than 1000000"),
+    ],
+)
+def test_rubric_check_refuses_a_hostile_file_with_one_short_line(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    from scoring import default_rubric_text
+
+    path = tmp_path / "town.yaml"
+    path.write_text(default_rubric_text().replace(old, new, 1), encoding="utf-8")
+    code, out, err = _run("rubric", "check", str(path))
+    lines = err.splitlines()
+    assert (code, out, len(lines), lines[0].startswith(f"{path}: {problem}")) == (2, "", 1, True)
