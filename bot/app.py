@@ -26,7 +26,10 @@ from handlers.catalogue import text
 from handlers.context import CONTEXT_TYPES, BotState
 from handlers.errors import handle_error
 from handlers.ordering import PerUserUpdateProcessor
+from handlers.outbox import Renderer
 from handlers.refusals import refuse_unknown_button
+from handlers.sending import SendPacer
+from handlers.sweep import SWEEP_JOB_NAME, sweep_deliveries
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -36,6 +39,7 @@ __all__ = [
     "OFFLINE_TOKEN",
     "SWITCH_INTERVAL_SECONDS",
     "build_application",
+    "delivery_renderers",
     "prepare_application",
 ]
 
@@ -108,9 +112,39 @@ def build_application(
     state.bot_username = settings.bot_username
     state.database = database
     state.database_url = settings.database_url
+    state.delivery_renderers = delivery_renderers()
+    state.send_pacer = SendPacer(settings.send_rate)
     _register_handlers(application)
     upkeep.schedule_pruning(application.job_queue)
+    _schedule_jobs(application, settings)
     return application
+
+
+def delivery_renderers() -> dict[str, Renderer]:
+    """Delivery kind → the renderer the sweep sends it with: every kind the bot sends.
+
+    A kind missing here ends `failed_permanent` with the reason, so nothing is sent unrendered.
+    """
+    return {}
+
+
+def _schedule_jobs(application: PingxingApplication, settings: Settings) -> None:
+    """Registers the repeating jobs; they are clocks that drive the database, nothing more.
+
+    Schedules live in the database (what is owed, when it is due), never only in this process's
+    job store, so any number of processes may run the same jobs.
+    """
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("PTB's job queue is missing: install python-telegram-bot[job-queue]")
+    # A second instance lets a trigger that finds a long round still sending return at once
+    # (`sweep_deliveries` checks its lock) instead of APScheduler logging a skipped run.
+    job_queue.run_repeating(
+        sweep_deliveries,
+        interval=settings.sweep_seconds,
+        name=SWEEP_JOB_NAME,
+        job_kwargs={"max_instances": 2},
+    )
 
 
 def _on_button(kind: Kind) -> str:
