@@ -1,14 +1,13 @@
 """Flood control for the messages the bot starts (reminders, digests, results).
 
 Telegram allows a bot about 30 messages a second overall and one a second into a chat, and
-answers 429 with `retry_after` beyond that. The sweep paces itself with a `SendPacer` rather
-than through PTB's `AIORateLimiter`, and only one of the two may do it: the limiter sits under
-every call the bot makes and sees requests, not deliveries, so it can neither spread a round
-over the chats it goes to nor pause the whole round on a 429 and hand the message back to the
-sweep; and when several instances share one database they must share one send budget, which
-belongs with the sweep that claims the rows, not with one process's HTTP layer. Replies to a
-user's own presses are not paced: they answer one message with one or two, well inside the
-per-chat limit.
+answers 429 with `retry_after` beyond that. The sweep paces itself with a `SendPacer`, and
+nothing else paces: no PTB `AIORateLimiter` is installed. That limiter throttles every call the
+bot makes, replies to presses included, keeps no limit for a private chat (only for groups),
+and retries a 429 inside the call, out of the sweep's sight. The sweep knows which chat each
+message goes to, spreads a round over them, pauses everything on a 429 and counts it, and its
+budget is the one to share when several instances send from one database. Replies to a user's
+own press are not paced: one or two messages answer one press, well inside the per-chat limit.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,6 +46,7 @@ from storage.repositories import (
 __all__ = [
     "FIRST_RETRY_DELAY",
     "MAX_ATTEMPTS",
+    "RETRIED",
     "STALE_SENDING",
     "SWEEP_JOB_NAME",
     "MessageSender",
@@ -64,6 +66,8 @@ MAX_ATTEMPTS = 5
 FIRST_RETRY_DELAY = timedelta(seconds=30)
 # A message answered 429 this many times in one run goes back to the queue for a later run.
 _MAX_FLOOD_WAITS = 10
+# The outcome of a send that goes back to `pending` with a later `due_at`.
+RETRIED = "retried"
 # A chunk is about this many seconds of sending at the pacer's rate: short transactions, and
 # a crash leaves at most one chunk `unknown`.
 _CHUNK_SECONDS = 4
@@ -90,7 +94,7 @@ class _Ready:
 
 @dataclass
 class SweepReport:
-    """What one run did, by delivery state reached (`retried`: back to pending for later)."""
+    """What one run did: deliveries by the state they reached (or `RETRIED`), 429s waited."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
     flood_waits: int = 0
@@ -146,11 +150,8 @@ class Sweep:
                 if self.quiet(now):
                     report.quiet = True
                     break
-                claimed, ready = await self.database.run(
-                    lambda session, now=now, first=first: self._claim(
-                        session, now, report, expire_stale=first
-                    )
-                )
+                claim = partial(self._claim, now=now, report=report, expire_stale=first)
+                claimed, ready = await self.database.run(claim)
                 first = False
                 await self._dispatch(ready, sends, report)
                 if claimed < self.chunk_size:
@@ -196,8 +197,8 @@ class Sweep:
             return None, DeliveryState.EXPIRED, None
         renderer = self.renderers.get(delivery.kind)
         if renderer is None:
-            error = f"no renderer for delivery kind {delivery.kind!r}"
-            return None, DeliveryState.FAILED_PERMANENT, error
+            missing = f"no renderer for delivery kind {delivery.kind!r}"
+            return None, DeliveryState.FAILED_PERMANENT, missing
         try:
             message = renderer(session, delivery, now)
         except SQLAlchemyError:
@@ -232,9 +233,8 @@ class Sweep:
         finally:
             unsent = [item.delivery_id for item in ready[started:]]
             if unsent:
-                await asyncio.shield(
-                    self.database.run(lambda session: release_deliveries(session, unsent))
-                )
+                # Also on cancellation (shutdown): the await finishes unless cancelled again.
+                await self.database.run(lambda session: release_deliveries(session, unsent))
 
     async def _deliver(self, item: _Ready, report: SweepReport) -> None:
         """Sends one message (waiting out 429s) and marks the delivery with the outcome."""
@@ -253,7 +253,7 @@ class Sweep:
                 return
             await self._mark(item, report, DeliveryState.SENT)
             return
-        await self._mark(item, report, "retried", "still flooded (429) after 10 waits")
+        await self._mark(item, report, RETRIED, "still flooded (429) after 10 waits")
 
     async def _mark_failure(self, item: _Ready, error: TelegramError, report: SweepReport) -> None:
         """Marks a send Telegram refused: unreachable, unknown, retried or given up."""
@@ -266,7 +266,7 @@ class Sweep:
             await self._mark(item, report, DeliveryState.UNKNOWN, description)
         elif isinstance(error, NetworkError) and item.attempts < MAX_ATTEMPTS:
             # 400 (BadRequest is a NetworkError in PTB) or the connection failed: try later.
-            await self._mark(item, report, "retried", description)
+            await self._mark(item, report, RETRIED, description)
         else:
             await self._mark(item, report, DeliveryState.FAILED_PERMANENT, description)
 
@@ -278,7 +278,7 @@ class Sweep:
         def write(session: Session) -> None:
             if outcome == DeliveryState.SENT:
                 mark_sent(session, item.delivery_id, now)
-            elif outcome == "retried":
+            elif outcome == RETRIED:
                 delay = FIRST_RETRY_DELAY * 2 ** (item.attempts - 1)
                 mark_failed(session, item.delivery_id, error or "", now + delay)
             else:

@@ -129,7 +129,7 @@ def end_delivery(
         ValueError: `state` is not an end state, or is `sent` (use `mark_sent`).
     """
     if state not in ENDED_STATES or state == DeliveryState.SENT:
-        raise ValueError(f"not an end state for end_delivery: {state!r}")
+        raise ValueError(f"not an end state for end_delivery: {str(state)!r}")
     values: dict[str, Any] = {"state": state}
     if error is not None:
         values["last_error"] = error

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from telegram import Bot
+from telegram.error import TimedOut
 
 from handlers.outbox import OutgoingMessage
 from handlers.sweep import STALE_SENDING
@@ -131,22 +132,24 @@ async def test_a_crash_between_send_and_mark_leaves_it_unknown_and_never_resent(
     with pytest.raises(SimulatedCrash):
         await outbox.sweep(pacer, sender=crashing).run()
     after_crash = await outbox.rows()
+    sent_before_crash = set(outbox.sent_to())
 
     restarted = await outbox.sweep(pacer).run()
     outbox.clock.advance(STALE_SENDING + timedelta(seconds=1))
     later = await outbox.sweep(pacer).run()
 
-    # The third send crashed before its mark; the one already in flight was marked; the rows
-    # the crashed run never started went back to pending and out after the restart.
-    assert {chat: state for chat, (state, _, _) in after_crash.items() if chat <= 5} == {
-        1: "sent",
-        2: "sent",
-        3: "sending",
-        4: "sent",
-        5: "pending",
-    }
-    assert (dict(restarted.outcomes), dict(later.outcomes)) == ({"sent": 6}, {"unknown": 1})
-    assert (await outbox.rows())[3] == ("unknown", 1, None)
+    # The third send crashed before its mark (and a send still in flight may have been cut
+    # off before its own); those stay `sending`, then become `unknown`. The rows the crashed
+    # run never started went back to pending and went out after the restart.
+    stuck = {chat for chat, (state, _, _) in after_crash.items() if state == "sending"}
+    pending = {chat for chat, (state, _, _) in after_crash.items() if state == "pending"}
+    assert 3 in stuck
+    assert stuck <= sent_before_crash
+    assert pending == set(range(1, 11)) - sent_before_crash
+    assert dict(restarted.outcomes) == {"sent": len(pending)}
+    assert dict(later.outcomes) == {"unknown": len(stuck)}
+    final = await outbox.rows()
+    assert {chat for chat, (state, _, _) in final.items() if state == "unknown"} == stuck
     assert Counter(outbox.sent_to()) == dict.fromkeys(range(1, 11), 1)
 
 
@@ -325,3 +328,21 @@ async def test_a_stopped_sweep_hands_back_what_it_had_not_started(outbox: Outbox
     states = Counter(state for state, _, _ in rows.values())
     assert dict(states) == {"sent": started, "pending": 50 - started}
     assert {attempts for state, attempts, _ in rows.values() if state == "pending"} == {0}
+
+
+class TimesOut:
+    """A Bot API call whose answer never came: it may have reached Telegram."""
+
+    async def send_message(self, chat_id: int, text: str, **options: Any) -> Any:
+        raise TimedOut
+
+
+async def test_a_send_that_timed_out_is_unknown_and_never_sent_again(outbox: Outbox) -> None:
+    await outbox.owe([1])
+    pacer = outbox.pacer()
+    timed_out = await outbox.sweep(pacer, sender=TimesOut()).run()
+    outbox.clock.advance(timedelta(hours=1))
+    later = await outbox.sweep(pacer).run()
+
+    assert (dict(timed_out.outcomes), dict(later.outcomes)) == ({"unknown": 1}, {})
+    assert (await outbox.rows())[1] == ("unknown", 1, "TimedOut: Timed out")
