@@ -150,8 +150,9 @@ class Sweep:
                 if self.quiet(now):
                     report.quiet = True
                     break
-                claim = partial(self._claim, now=now, report=report, expire_stale=first)
-                claimed, ready = await self.database.run(claim)
+                claim = partial(self._claim, now=now, expire_stale=first)
+                claimed, ready, ended = await self.database.run(claim)
+                report.outcomes.update(ended)
                 first = False
                 await self._dispatch(ready, sends, report)
                 if claimed < self.chunk_size:
@@ -165,13 +166,18 @@ class Sweep:
     # -- the claiming transaction ----------------------------------------------------------
 
     def _claim(
-        self, session: Session, now: datetime, report: SweepReport, *, expire_stale: bool
-    ) -> tuple[int, list[_Ready]]:
-        """Claims one chunk and renders it; returns how many were claimed and what to send."""
-        if expire_stale:
-            stale = expire_stale_sendings(session, now - STALE_SENDING)
-            if stale:
-                report.outcomes[DeliveryState.UNKNOWN] += stale
+        self, session: Session, now: datetime, *, expire_stale: bool
+    ) -> tuple[int, list[_Ready], Counter[str]]:
+        """Claims one chunk and renders it.
+
+        Returns:
+            How many were claimed, the messages to send, and the deliveries that ended here
+            instead (stale ones included) by state.
+        """
+        ended: Counter[str] = Counter()
+        stale = expire_stale_sendings(session, now - STALE_SENDING) if expire_stale else 0
+        if stale:
+            ended[DeliveryState.UNKNOWN] = stale
         claimed = claim_due_deliveries(session, now, self.chunk_size)
         ready = []
         for delivery in claimed:
@@ -182,8 +188,8 @@ class Sweep:
                 )
             else:
                 end_delivery(session, delivery.id, end, error)
-                report.outcomes[end] += 1
-        return len(claimed), _spread_over_chats(ready)
+                ended[end] += 1
+        return len(claimed), _spread_over_chats(ready), ended
 
     def _render(
         self, session: Session, delivery: Delivery, now: datetime
