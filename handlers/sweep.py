@@ -10,7 +10,8 @@ sent, so any number of processes may sweep the same database. A run works in chu
 
 A row is marked only after Telegram answered, so a crash between the send and the mark leaves
 it `sending`, and a later sweep marks it `unknown`: it is never sent twice (at most once).
-Nothing is claimed while `quiet(now)` holds.
+A run that stops midway (shutdown, an unexpected error) hands the rows whose send had not begun
+back to `pending`. Nothing is claimed while `quiet(now)` holds.
 """
 
 from __future__ import annotations
@@ -138,11 +139,13 @@ class Sweep:
         self.chunk_size = max(1, round(pacer.rate * _CHUNK_SECONDS))
         # Enough sends in flight to keep the rate up over a slow round trip to Telegram.
         self.in_flight = asyncio.Semaphore(max(1, round(pacer.rate)))
+        # Deliveries whose send has begun: from then on a stop leaves them `sending`.
+        self._begun: set[int] = set()
 
     async def run(self) -> SweepReport:
         """Claims, renders and sends chunk after chunk until nothing is due (or quiet begins)."""
         report = SweepReport()
-        sends: set[asyncio.Task[None]] = set()
+        sends: dict[asyncio.Task[None], int] = {}
         try:
             first = True
             while True:
@@ -159,9 +162,20 @@ class Sweep:
                     break
             await _wait_all(sends)
         finally:
-            for send in sends:
-                send.cancel()
+            await self._stop_sends(sends)
         return report
+
+    async def _stop_sends(self, sends: dict[asyncio.Task[None], int]) -> None:
+        """Cancels the sends still under way (the run failed or was stopped).
+
+        A send already begun may have reached Telegram: it stays `sending`, later `unknown`.
+        One that had not begun is handed back to `pending`.
+        """
+        for send in sends:
+            send.cancel()
+        unbegun = [delivery_id for delivery_id in sends.values() if delivery_id not in self._begun]
+        if unbegun:
+            await self.database.run(lambda session: release_deliveries(session, unbegun))
 
     # -- the claiming transaction ----------------------------------------------------------
 
@@ -219,7 +233,7 @@ class Sweep:
     # -- sending ---------------------------------------------------------------------------
 
     async def _dispatch(
-        self, ready: list[_Ready], sends: set[asyncio.Task[None]], report: SweepReport
+        self, ready: list[_Ready], sends: dict[asyncio.Task[None], int], report: SweepReport
     ) -> None:
         """Starts each send at its turn; rows not started when this stops are handed back."""
         started = 0
@@ -233,7 +247,7 @@ class Sweep:
                     self.in_flight.release()
                     raise
                 send = asyncio.create_task(self._deliver(item, report))
-                sends.add(send)
+                sends[send] = item.delivery_id
                 send.add_done_callback(lambda _: self.in_flight.release())
                 started += 1
         finally:
@@ -244,6 +258,7 @@ class Sweep:
 
     async def _deliver(self, item: _Ready, report: SweepReport) -> None:
         """Sends one message (waiting out 429s) and marks the delivery with the outcome."""
+        self._begun.add(item.delivery_id)
         for _ in range(_MAX_FLOOD_WAITS):
             try:
                 await self.sender.send_message(
@@ -349,14 +364,14 @@ def _describe(error: TelegramError) -> str:
     return error.message if error.message.startswith(kind) else f"{kind}: {error.message}"
 
 
-def _raise_failures(sends: set[asyncio.Task[None]]) -> None:
+def _raise_failures(sends: dict[asyncio.Task[None], int]) -> None:
     """Re-raises the error of a send that failed unexpectedly, and forgets finished sends."""
     for send in [send for send in sends if send.done()]:
-        sends.discard(send)
+        del sends[send]
         send.result()
 
 
-async def _wait_all(sends: set[asyncio.Task[None]]) -> None:
+async def _wait_all(sends: dict[asyncio.Task[None], int]) -> None:
     """Waits for every send still in flight; the first unexpected error stops the run."""
     while sends:
         await asyncio.wait(sends, return_when=asyncio.FIRST_EXCEPTION)

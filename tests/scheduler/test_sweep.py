@@ -316,18 +316,26 @@ async def test_a_renderer_that_fails_ends_its_delivery_and_the_rest_go_out(
 
 async def test_a_stopped_sweep_hands_back_what_it_had_not_started(outbox: Outbox) -> None:
     await outbox.owe(range(1, 51))
-    run = asyncio.create_task(outbox.sweep().run())
+    pacer = outbox.pacer()
+    run = asyncio.create_task(outbox.sweep(pacer).run())
     while len(outbox.api.calls_to("sendMessage")) < 10:
         await asyncio.sleep(0)
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run
-
     rows = await outbox.rows()
-    started = len(outbox.api.calls_to("sendMessage"))
-    states = Counter(state for state, _, _ in rows.values())
-    assert dict(states) == {"sent": started, "pending": 50 - started}
-    assert {attempts for state, attempts, _ in rows.values() if state == "pending"} == {0}
+    called = set(outbox.sent_to())
+    pending = {chat for chat, (state, _, _) in rows.items() if state == "pending"}
+
+    resumed = await outbox.sweep(pacer).run()
+
+    # A send already made ends `sent`, or stays `sending` if cut off before its mark; every row
+    # whose send had not begun is pending again, its claim undone, and goes out on the next run.
+    assert {state for state, _, _ in rows.values()} <= {"sent", "sending", "pending"}
+    assert pending == set(range(1, 51)) - called
+    assert {rows[chat][1] for chat in pending} == {0}
+    assert dict(resumed.outcomes) == {"sent": len(pending)}
+    assert set(Counter(outbox.sent_to()).values()) == {1}
 
 
 class TimesOut:
