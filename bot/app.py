@@ -19,7 +19,17 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
-from handlers import assessment, binding, claims, evidence, feedback, status, submit, upkeep
+from handlers import (
+    assessment,
+    binding,
+    claims,
+    evidence,
+    feedback,
+    status,
+    submit,
+    sweep,
+    upkeep,
+)
 from handlers import help as help_flow
 from handlers.callbacks import Kind
 from handlers.catalogue import text
@@ -29,7 +39,6 @@ from handlers.ordering import PerUserUpdateProcessor
 from handlers.outbox import Renderer
 from handlers.refusals import refuse_unknown_button
 from handlers.sending import SendPacer
-from handlers.sweep import SWEEP_JOB_NAME, sweep_deliveries
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -115,8 +124,10 @@ def build_application(
     state.delivery_renderers = delivery_renderers()
     state.send_pacer = SendPacer(settings.send_rate)
     _register_handlers(application)
+    # The jobs are clocks that drive the database: what is owed and when lives there, never
+    # only in this process's job store, so any number of processes may run them.
     upkeep.schedule_pruning(application.job_queue)
-    _schedule_jobs(application, settings)
+    sweep.schedule_sweep(application.job_queue, settings.sweep_seconds)
     return application
 
 
@@ -126,25 +137,6 @@ def delivery_renderers() -> dict[str, Renderer]:
     A kind missing here ends `failed_permanent` with the reason, so nothing is sent unrendered.
     """
     return {}
-
-
-def _schedule_jobs(application: PingxingApplication, settings: Settings) -> None:
-    """Registers the repeating jobs; they are clocks that drive the database, nothing more.
-
-    Schedules live in the database (what is owed, when it is due), never only in this process's
-    job store, so any number of processes may run the same jobs.
-    """
-    job_queue = application.job_queue
-    if job_queue is None:
-        raise RuntimeError("PTB's job queue is missing: install python-telegram-bot[job-queue]")
-    # A second instance lets a trigger that finds a long round still sending return at once
-    # (`sweep_deliveries` checks its lock) instead of APScheduler logging a skipped run.
-    job_queue.run_repeating(
-        sweep_deliveries,
-        interval=settings.sweep_seconds,
-        name=SWEEP_JOB_NAME,
-        job_kwargs={"max_instances": 2},
-    )
 
 
 def _on_button(kind: Kind) -> str:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from telegram import InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import JobQueue
 
 from handlers.context import Context, utc_now
 from handlers.outbox import OutgoingMessage, Renderer
@@ -53,6 +54,7 @@ __all__ = [
     "MessageSender",
     "Sweep",
     "SweepReport",
+    "schedule_sweep",
     "sweep_deliveries",
 ]
 
@@ -307,6 +309,20 @@ class Sweep:
 
         await self.database.run(write)
         report.outcomes[outcome] += 1
+
+
+def schedule_sweep(job_queue: JobQueue[Any] | None, interval_seconds: float) -> None:
+    """Registers the repeating sweep (`SWEEP_JOB_NAME`), every `interval_seconds`."""
+    if job_queue is None:
+        raise RuntimeError("no JobQueue: install python-telegram-bot with the job-queue extra")
+    # A second instance lets a trigger that finds a long round still sending return at once
+    # (`sweep_deliveries` checks its lock) instead of APScheduler logging a skipped run.
+    job_queue.run_repeating(
+        sweep_deliveries,
+        interval=interval_seconds,
+        name=SWEEP_JOB_NAME,
+        job_kwargs={"max_instances": 2},
+    )
 
 
 async def sweep_deliveries(context: Context) -> None:
