@@ -19,14 +19,26 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
-from handlers import assessment, binding, claims, evidence, feedback, status, submit, upkeep
+from handlers import (
+    assessment,
+    binding,
+    claims,
+    evidence,
+    feedback,
+    status,
+    submit,
+    sweep,
+    upkeep,
+)
 from handlers import help as help_flow
 from handlers.callbacks import Kind
 from handlers.catalogue import text
 from handlers.context import CONTEXT_TYPES, BotState
 from handlers.errors import handle_error
 from handlers.ordering import PerUserUpdateProcessor
+from handlers.outbox import Renderer
 from handlers.refusals import refuse_unknown_button
+from handlers.sending import SendPacer
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -36,6 +48,7 @@ __all__ = [
     "OFFLINE_TOKEN",
     "SWITCH_INTERVAL_SECONDS",
     "build_application",
+    "delivery_renderers",
     "prepare_application",
 ]
 
@@ -108,9 +121,22 @@ def build_application(
     state.bot_username = settings.bot_username
     state.database = database
     state.database_url = settings.database_url
+    state.delivery_renderers = delivery_renderers()
+    state.send_pacer = SendPacer(settings.send_rate)
     _register_handlers(application)
+    # The jobs are clocks that drive the database: what is owed and when lives there, never
+    # only in this process's job store, so any number of processes may run them.
     upkeep.schedule_pruning(application.job_queue)
+    sweep.schedule_sweep(application.job_queue, settings.sweep_seconds)
     return application
+
+
+def delivery_renderers() -> dict[str, Renderer]:
+    """Delivery kind → the renderer the sweep sends it with: every kind the bot sends.
+
+    A kind missing here ends `failed_permanent` with the reason, so nothing is sent unrendered.
+    """
+    return {}
 
 
 def _on_button(kind: Kind) -> str:

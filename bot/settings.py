@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.sending import DEFAULT_SEND_RATE, TELEGRAM_SEND_RATE
+
 __all__ = ["Settings"]
 
 
@@ -27,6 +29,9 @@ class Settings(BaseSettings):
         bot_api_url: PTB's `base_url`, for a town that runs its own Bot API server.
         timezone: the zone users read dates and deadlines in; the database stays in UTC.
         bot_username: the bot's @name without the @, used to build invite links.
+        sweep_seconds: how often the delivery sweep looks for messages due.
+        send_rate: messages a second the sweep sends at most, over all chats (Telegram allows
+            about 30).
     """
 
     model_config = SettingsConfigDict(
@@ -41,6 +46,8 @@ class Settings(BaseSettings):
     bot_api_url: str | None = None
     timezone: str = "Asia/Shanghai"
     bot_username: str | None = None
+    sweep_seconds: float = Field(default=30, gt=0)
+    send_rate: float = Field(default=DEFAULT_SEND_RATE, gt=0, le=TELEGRAM_SEND_RATE)
 
     @field_validator("timezone")
     @classmethod

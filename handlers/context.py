@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,7 +11,10 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
+from handlers.sending import SendPacer, never_quiet
+
 if TYPE_CHECKING:
+    from handlers.outbox import Renderer
     from storage.database import Database
 
 __all__ = ["CONTEXT_TYPES", "BotState", "Context", "utc_now"]
@@ -39,6 +43,10 @@ class BotState:
         database_url: what `post_init` opens when no database was given.
         rubrics: parsed rubrics by the sha of their text, so a press never re-parses YAML.
         owns_database: whether `post_shutdown` should dispose of the database.
+        delivery_renderers: delivery kind → the renderer the sweep sends it with.
+        send_pacer: the flood control every sweep run of this process shares.
+        quiet: True at the instants (aware UTC) the sweep must not send (quiet hours).
+        sweep_lock: held while a sweep runs, so a long round is not swept twice at once.
     """
 
     database: Database | None = None
@@ -48,6 +56,10 @@ class BotState:
     database_url: str | None = None
     rubrics: dict[str, Any] = field(default_factory=dict)
     owns_database: bool = False
+    delivery_renderers: dict[str, Renderer] = field(default_factory=dict)
+    send_pacer: SendPacer = field(default_factory=SendPacer)
+    quiet: Callable[[datetime], bool] = never_quiet
+    sweep_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def require_database(self) -> Database:
         """Returns the database, or raises if it was never opened."""

@@ -19,8 +19,10 @@ The tests and ``pingxing demo`` run the real PTB ``Application`` against ``FakeB
     await application.shutdown()
 
 Steering: ``api.fail_next("sendMessage", 429, retry_after=5)``, ``api.block_chat(user.id)``,
-``api.expire_callback_queries()``. Records: ``api.calls``, ``api.calls_to(method)``,
-``api.chat_messages(chat_id)``, ``api.callback_answers``, ``api.violations``.
+``api.refuse_chat(user.id, 400)``, ``api.expire_callback_queries()``, and
+``FakeBotApi(enforce_limits=True)`` for Telegram's flood limits. Records: ``api.calls``,
+``api.calls_to(method)``, ``api.calls_answered(429)``, ``api.chat_messages(chat_id)``,
+``api.callback_answers``, ``api.violations``.
 """
 
 from bot.offline.chat_state import ApiCall, ApiError, Button, ChatMessage, UploadedFile

@@ -28,7 +28,6 @@ NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-_BLOCKED = "Forbidden: bot was blocked by the user"
 
 Params = dict[str, Any]
 Files = dict[str, UploadedFile]
@@ -223,8 +222,9 @@ class MethodHandlers:
             chat_id = int(raw)
         except (TypeError, ValueError):
             raise ApiRefusal(400, "Bad Request: chat not found") from None
-        if self.api.is_blocked(chat_id):
-            raise ApiRefusal(403, _BLOCKED)
+        refusal = self.api.chat_refusal(chat_id)
+        if refusal is not None:
+            raise ApiRefusal(refusal.status, refusal.description)
         return chat_id
 
     def _editable(self, params: Params) -> ChatMessage:

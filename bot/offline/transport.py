@@ -18,6 +18,7 @@ Use::
     await application.process_update(updates.message(FakeUser(1001, "张书记"), "/start"))
     assert api.last_message(1001).text == "..."
     api.fail_next("sendMessage", 429, retry_after=7)  # the next sendMessage raises RetryAfter
+    api.refuse_chat(1002, 400)  # every call into chat 1002 raises BadRequest
     await application.shutdown()
 
 Note that PTB's ``Application`` hands a handler's exception to the error handlers rather than to
@@ -46,6 +47,7 @@ from bot.offline.chat_state import (
     ChatMessage,
     StoredFile,
 )
+from bot.offline.flood_control import FloodControl, chat_of, counts_as_message
 from bot.offline.html_text import HtmlParseError, parse_text
 from bot.offline.methods import MethodHandlers
 from bot.offline.spec import BotApiSpec, default_spec
@@ -86,6 +88,8 @@ class FakeBotApi(BaseRequest):
         spec: The description to check against; the vendored one by default.
         clock: Seconds since the epoch, for message dates.
         latency: Seconds to sleep in every call, to give benchmarks a network round trip.
+        enforce_limits: Answer message sends beyond Telegram's flood limits (30 a second in
+            all, one a second into a chat) with 429 and ``retry_after``, timed on ``clock``.
     """
 
     def __init__(
@@ -98,6 +102,7 @@ class FakeBotApi(BaseRequest):
         spec: BotApiSpec | None = None,
         clock: Callable[[], float] = time.time,
         latency: float = 0.0,
+        enforce_limits: bool = False,
     ) -> None:
         self.bot_user: dict[str, Any] = {
             "id": bot_id,
@@ -120,7 +125,8 @@ class FakeBotApi(BaseRequest):
         self._messages: dict[int, dict[int, ChatMessage]] = defaultdict(dict)
         self._last_message_id: dict[int, int] = defaultdict(int)
         self._users: dict[int, dict[str, Any]] = {}
-        self._blocked: set[int] = set()
+        self._refused_chats: dict[int, ApiError] = {}
+        self.flood_control = FloodControl(clock) if enforce_limits else None
         self._files: dict[str, StoredFile] = {}
         self._open_queries: set[str] = set()
         self._query_counter = 0
@@ -176,6 +182,11 @@ class FakeBotApi(BaseRequest):
             error = failures.popleft()
             self.calls.append(ApiCall(api_method, params, files, error))
             return error_response(error)
+        if self.flood_control is not None and counts_as_message(api_method):
+            flooded = self.flood_control.admit(chat_of(params))
+            if flooded is not None:
+                self.calls.append(ApiCall(api_method, params, files, flooded))
+                return error_response(flooded)
         if api_method == "getUpdates":
             await self.pending_updates.wait(params.get("offset"), params.get("timeout", 0))
         try:
@@ -214,15 +225,23 @@ class FakeBotApi(BaseRequest):
         if status == HTTPStatus.TOO_MANY_REQUESTS:
             retry_after = 1 if retry_after is None else retry_after
             description = description or f"Too Many Requests: retry after {retry_after}"
-        description = description or _DEFAULT_DESCRIPTIONS.get(
-            HTTPStatus(status), HTTPStatus(status).phrase
-        )
+        description = _description(status, description)
         for _ in range(times):
             self._failures[method].append(ApiError(status, description, retry_after))
 
     def block_chat(self, chat_id: int) -> None:
         """The user blocks the bot: every later call into that chat answers 403."""
-        self._blocked.add(chat_id)
+        self.refuse_chat(chat_id, HTTPStatus.FORBIDDEN)
+
+    def refuse_chat(self, chat_id: int, status: int, description: str | None = None) -> None:
+        """Every later call into ``chat_id`` answers ``status`` (403 blocked, 400 refused).
+
+        Args:
+            chat_id: The chat (a user's id for a private chat).
+            status: The HTTP status, e.g. 403 or 400.
+            description: Telegram's description; a realistic one is chosen when omitted.
+        """
+        self._refused_chats[chat_id] = ApiError(status, _description(status, description))
 
     def expire_callback_queries(self) -> None:
         """Every open callback query times out, as after Telegram's answer window passes."""
@@ -250,6 +269,14 @@ class FakeBotApi(BaseRequest):
     def calls_to(self, method: str) -> list[ApiCall]:
         """The recorded calls of one method, in order."""
         return [call for call in self.calls if call.method == method]
+
+    def calls_answered(self, status: int) -> list[ApiCall]:
+        """The recorded calls answered with an error of ``status`` (e.g. 429), in order."""
+        return [
+            call
+            for call in self.calls
+            if isinstance(call.result_or_error, ApiError) and call.result_or_error.status == status
+        ]
 
     def chat_messages(self, chat_id: int, *, include_incoming: bool = False) -> list[ChatMessage]:
         """The messages a chat shows now, oldest first; deleted ones are gone.
@@ -337,9 +364,9 @@ class FakeBotApi(BaseRequest):
         """Deletes a message; a missing one raises ``KeyError``."""
         del self._messages[chat_id][message_id]
 
-    def is_blocked(self, chat_id: int) -> bool:
-        """Whether the user of ``chat_id`` blocked the bot."""
-        return chat_id in self._blocked
+    def chat_refusal(self, chat_id: int) -> ApiError | None:
+        """The error every call into ``chat_id`` answers (blocked, refused), if any."""
+        return self._refused_chats.get(chat_id)
 
     def open_callback_query(self) -> str:
         """Issues a callback query id that the bot may answer once."""
@@ -399,3 +426,8 @@ class FakeBotApi(BaseRequest):
             if url.endswith("/" + stored.file_path):
                 return HTTPStatus.OK, stored.read()
         return error_response(ApiError(404, "Not Found"))
+
+
+def _description(status: int, description: str | None) -> str:
+    """Telegram's words for an injected error: the given ones, or realistic ones."""
+    return description or _DEFAULT_DESCRIPTIONS.get(HTTPStatus(status), HTTPStatus(status).phrase)

@@ -28,11 +28,15 @@ from storage.repositories.cycles import (
     rubric_sha256,
 )
 from storage.repositories.deliveries import (
+    ENDED_STATES,
     claim_due_deliveries,
+    deliveries_of_town,
+    end_delivery,
     expire_stale_sendings,
     mark_failed,
     mark_sent,
     owe_delivery,
+    release_deliveries,
 )
 from storage.repositories.evidence import (
     add_claim,
@@ -84,6 +88,7 @@ from storage.repositories.updates import mark_update_processed, prune_processed_
 
 __all__ = [
     "DEFAULT_REMINDER_DAYS",
+    "ENDED_STATES",
     "SUBMITTABLE_STATES",
     "AmbiguousOrgName",
     "AssessmentMarks",
@@ -110,6 +115,8 @@ __all__ = [
     "cycle_rubric",
     "cycle_rubric_text",
     "cycles_of",
+    "deliveries_of_town",
+    "end_delivery",
     "evidence_counts",
     "expire_stale_sendings",
     "find_branch",
@@ -140,6 +147,7 @@ __all__ = [
     "record_bind_attempt",
     "redeem_invite",
     "redeem_invite_for",
+    "release_deliveries",
     "revoke_role",
     "rubric_sha256",
     "secretary_branch",

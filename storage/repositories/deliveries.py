@@ -1,12 +1,14 @@
-"""Messages owed (reminders, results) and their sending state.
+"""Messages owed (reminders, digests, results) and their sending state.
 
-pending → sending → sent | failed_permanent, or back to pending for a retry. A delivery left in
-`sending` by a crash becomes `unknown`: Telegram may or may not have shown it, and sending it
-again could remind someone twice.
+pending → sending → sent, or one of the ends of `DeliveryState`; a failed send may go back to
+pending with a later `due_at` for a retry. A delivery left in `sending` by a crash becomes
+`unknown`: Telegram may or may not have shown it, and sending it again could remind someone
+twice. Every payload names its town (`"town_id"`), which is how a town lists its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +20,28 @@ from storage.repositories._dialect import insert_for
 from storage.repositories.audit import jsonable
 
 __all__ = [
+    "ENDED_STATES",
     "claim_due_deliveries",
+    "deliveries_of_town",
+    "end_delivery",
     "expire_stale_sendings",
     "mark_failed",
     "mark_sent",
     "owe_delivery",
+    "release_deliveries",
 ]
+
+# States a delivery never leaves (the sweep neither claims nor retries them).
+ENDED_STATES = frozenset(
+    {
+        DeliveryState.SENT,
+        DeliveryState.FAILED_PERMANENT,
+        DeliveryState.UNKNOWN,
+        DeliveryState.UNREACHABLE,
+        DeliveryState.CANCELLED,
+        DeliveryState.EXPIRED,
+    }
+)
 
 
 def owe_delivery(
@@ -57,6 +75,7 @@ def claim_due_deliveries(session: Session, now: datetime, limit: int) -> list[De
 
     One statement. On PostgreSQL the inner SELECT skips rows another sender has locked
     (`FOR UPDATE SKIP LOCKED`); on SQLite the `BEGIN IMMEDIATE` write lock serialises senders.
+    Each claim counts as an attempt.
     """
     due = (
         select(Delivery.id)
@@ -101,6 +120,41 @@ def mark_failed(
         )
 
 
+def end_delivery(
+    session: Session, delivery_id: int, state: DeliveryState, error: str | None = None
+) -> None:
+    """Moves a delivery to an end state other than `sent`, keeping `error` when given.
+
+    Raises:
+        ValueError: `state` is not an end state, or is `sent` (use `mark_sent`).
+    """
+    if state not in ENDED_STATES or state == DeliveryState.SENT:
+        raise ValueError(f"not an end state for end_delivery: {str(state)!r}")
+    values: dict[str, Any] = {"state": state}
+    if error is not None:
+        values["last_error"] = error
+    _set_state(session, delivery_id, **values)
+
+
+def release_deliveries(session: Session, delivery_ids: Iterable[int]) -> int:
+    """Hands claimed deliveries that were never sent back to `pending`, their claim undone.
+
+    For a sweep that stops before sending everything it claimed (shutdown): the rows go out
+    on the next sweep instead of becoming `unknown`.
+    """
+    ids = list(delivery_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.state == DeliveryState.SENDING)
+        .values(state=DeliveryState.PENDING, claimed_at=None, attempts=Delivery.attempts - 1)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(result.all())
+
+
 def expire_stale_sendings(session: Session, claimed_before: datetime) -> int:
     """Marks deliveries stuck in `sending` since before `claimed_before` as `unknown`."""
     result = session.execute(
@@ -111,6 +165,16 @@ def expire_stale_sendings(session: Session, claimed_before: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return len(result.all())
+
+
+def deliveries_of_town(
+    session: Session, town_id: int, state: DeliveryState | None = None
+) -> list[Delivery]:
+    """A town's deliveries (by the payload's `town_id`), optionally in one state, by due time."""
+    statement = select(Delivery).where(Delivery.payload["town_id"].as_integer() == town_id)
+    if state is not None:
+        statement = statement.where(Delivery.state == state)
+    return list(session.scalars(statement.order_by(Delivery.due_at, Delivery.id)))
 
 
 def _set_state(session: Session, delivery_id: int, **values: Any) -> None:

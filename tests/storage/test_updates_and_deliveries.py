@@ -6,10 +6,12 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import repositories as repo
-from storage.models import DeliveryKind, DeliveryState
+from storage.models import Delivery, DeliveryKind, DeliveryState
 from tests.storage.seed import NOW
 
 
@@ -142,3 +144,53 @@ async def test_a_failure_is_retried_or_given_up_and_a_crash_becomes_unknown(data
     assert [(d.due_key, d.attempts, d.last_error) for d in retried] == [
         ("retry", 2, "429 Too Many Requests")
     ]
+
+
+async def test_a_delivery_ends_in_the_state_given_with_its_error(database) -> None:
+    def first_transaction(session: Session) -> Any:
+        for recipient in (1, 2):
+            repo.owe_delivery(session, DeliveryKind.REMINDER, recipient, "k", {}, NOW)
+        ids = [d.id for d in repo.claim_due_deliveries(session, NOW, 10)]
+        repo.end_delivery(session, ids[0], DeliveryState.UNREACHABLE, "Forbidden: blocked")
+        repo.end_delivery(session, ids[1], DeliveryState.CANCELLED)
+        with pytest.raises(ValueError, match="not an end state for end_delivery: 'pending'"):
+            repo.end_delivery(session, ids[1], DeliveryState.PENDING)
+        with pytest.raises(LookupError, match="no delivery 999"):
+            repo.end_delivery(session, 999, DeliveryState.EXPIRED)
+        again = repo.claim_due_deliveries(session, NOW + timedelta(days=1), 10)
+        return [(d.state, d.last_error) for d in session.scalars(select(Delivery))], again
+
+    rows, again = await database.run(first_transaction)
+    assert sorted(rows) == [("cancelled", None), ("unreachable", "Forbidden: blocked")]
+    assert again == []
+
+
+async def test_released_claims_go_back_to_pending_as_if_never_claimed(database) -> None:
+    def first_transaction(session: Session) -> Any:
+        for recipient in (1, 2, 3):
+            repo.owe_delivery(session, DeliveryKind.RESULT, recipient, "k", {}, NOW)
+        ids = [d.id for d in repo.claim_due_deliveries(session, NOW, 10)]
+        repo.mark_sent(session, ids[0], NOW)
+        released = repo.release_deliveries(session, ids)
+        nothing = repo.release_deliveries(session, [])
+        reclaimed = repo.claim_due_deliveries(session, NOW, 10)
+        return released, nothing, [(d.recipient_telegram_id, d.attempts) for d in reclaimed]
+
+    released, nothing, reclaimed = await database.run(first_transaction)
+    assert (released, nothing, reclaimed) == (2, 0, [(2, 1), (3, 1)])
+
+
+async def test_a_towns_deliveries_are_found_by_the_town_in_their_payload(database) -> None:
+    def first_transaction(session: Session) -> Any:
+        for recipient, town_id, minutes in [(1, 7, 5), (2, 8, 0), (3, 7, 0), (4, None, 0)]:
+            payload = {} if town_id is None else {"town_id": town_id}
+            due_at = NOW + timedelta(minutes=minutes)
+            repo.owe_delivery(session, DeliveryKind.DIGEST, recipient, "k", payload, due_at)
+        (claimed,) = repo.claim_due_deliveries(session, NOW, 1)
+        repo.mark_sent(session, claimed.id, NOW)
+        every = repo.deliveries_of_town(session, 7)
+        sent = repo.deliveries_of_town(session, 7, DeliveryState.SENT)
+        return [d.recipient_telegram_id for d in every], [d.recipient_telegram_id for d in sent]
+
+    every, sent = await database.run(first_transaction)
+    assert (every, sent) == ([3, 1], [])
