@@ -175,6 +175,8 @@ class Sweep:
         """
         for send in sends:
             send.cancel()
+        # Wait until every cancelled send has stopped, so no mark lands after the run ended.
+        await asyncio.gather(*sends, return_exceptions=True)
         unbegun = [delivery_id for delivery_id in sends.values() if delivery_id not in self._begun]
         if unbegun:
             await self.database.run(lambda session: release_deliveries(session, unbegun))

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from scoring.decimals import ZERO, format_decimal, parse_decimal_text, round_cent, to_decimal
+from scoring.decimals import (
+    HUNDRED,
+    ZERO,
+    format_decimal,
+    parse_decimal_text,
+    round_cent,
+    to_decimal,
+)
 from scoring.errors import InputError, excerpt, join
 from scoring.model import Rubric
 from scoring.review import review_from_ballots
@@ -29,7 +36,7 @@ __all__ = [
     "parse_number",
 ]
 
-_HUNDRED = Decimal(100)
+
 _BRANCH_KEYS = ("category", "answers", "bonus", "deductions", "review")
 # Ten times the seed's 100-point scale: no real bonus or deduction comes near it, and sums of
 # such numbers stay exact far inside Decimal's 28 significant digits.
@@ -215,7 +222,7 @@ def _parse_review(rubric: Rubric, value: Any, problems: list[str]) -> Decimal | 
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        return _read_number(value, "review", problems, maximum=_HUNDRED, what="score")
+        return _read_number(value, "review", problems, maximum=HUNDRED, what="score")
     if set(value) != {"ballots"} or not isinstance(value["ballots"], Mapping):
         problems.append(
             f"review: expected a score or {{ballots: {{key: count}}}}, got {excerpt(value)}"
