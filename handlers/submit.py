@@ -8,31 +8,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup
 
-from handlers.callbacks import Kind
+from handlers.callbacks import CallbackData, Kind
 from handlers.cards import Screen, back_row, basic_points, button, format_points
 from handlers.catalogue import text
-from handlers.context import Context
-from handlers.sitting import Sitting, check_press, show_here
-from handlers.uow import AnswerQuery, Work, run_unit_of_work
-from storage.models import Assessment
+from handlers.sitting import Sitting, on_press, say_locked, show_here
+from handlers.uow import Work
 from storage.repositories import InvalidTransition, submit_assessment
 
 __all__ = ["ask_declared_level", "confirm_submission", "submit"]
 
 
-async def ask_declared_level(update: Update, context: Context) -> None:
+@on_press()
+def ask_declared_level(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Shows the progress and one button per star level to declare."""
-    await run_unit_of_work(update, context, _ask_declared_level)
-
-
-def _ask_declared_level(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting = pressed[0]
-    view = sitting.card_view(work)
+    view = sitting.card_view()
     ident, marker = sitting.assessment.id, sitting.marker
     unanswered = len(sitting.items) - view.answered
     body = text(
@@ -57,20 +48,13 @@ def _declared_level(work: Work, sitting: Sitting, stars: str) -> str | None:
         for level in sitting.rubric.levels:
             if level.stars == int(stars):
                 return level.label
-    work.reply(AnswerQuery(text("common.refused"), alert=True))
+    work.refuse()
     return None
 
 
-async def confirm_submission(update: Update, context: Context) -> None:
+@on_press()
+def confirm_submission(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Asks to confirm the declared level, since submitting locks the answers."""
-    await run_unit_of_work(update, context, _confirm_submission)
-
-
-def _confirm_submission(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting, data = pressed
     label = _declared_level(work, sitting, data.arg(0))
     if label is None:
         return
@@ -84,24 +68,16 @@ def _confirm_submission(work: Work) -> None:
     show_here(work, sitting, Screen(text("submit.confirm", label=label), keyboard))
 
 
-async def submit(update: Update, context: Context) -> None:
+@on_press()
+def submit(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Submits the self-assessment with the declared level and locks it."""
-    await run_unit_of_work(update, context, _submit)
-
-
-def _submit(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting, data = pressed
     label = _declared_level(work, sitting, data.arg(0))
     if label is None:
         return
+    stars = int(data.arg(0))
     try:
-        # The one press that needs the ORM row: submission audits the state it changes.
-        assessment = work.session.get_one(Assessment, sitting.assessment.id)
-        submit_assessment(work.session, assessment, int(data.arg(0)), sitting.person_id, work.now)
+        submit_assessment(work.session, sitting.assessment.id, stars, sitting.person_id, work.now)
     except InvalidTransition:
-        work.reply(AnswerQuery(text("common.locked"), alert=True))
+        say_locked(work, sitting)
         return
     show_here(work, sitting, Screen(text("submit.submitted", label=label)))
