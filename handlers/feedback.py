@@ -26,7 +26,7 @@ __all__ = ["score_sitting", "show_summary"]
 def show_summary(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Sends where the branch stands: scores, missing points, the review needed, a chart."""
     claims = claims_of(work.session, sitting.assessment.id)
-    result = score_sitting(work, sitting, claims)
+    result = score_sitting(sitting, claims)
     parts = render_summary(
         sitting.rubric,
         result,
@@ -42,7 +42,7 @@ def show_summary(work: Work, sitting: Sitting, data: CallbackData) -> None:
     work.reply(SendPhoto(work.chat_id, draw))
 
 
-def score_sitting(work: Work, sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
+def score_sitting(sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
     """Scores the secretary's own answers and declared claims, before any review.
 
     A claim still waiting for its reason, or one the town rejected, does not count.

@@ -35,6 +35,7 @@ def _show_status(work: Work) -> None:
         return
     rubric = rubric_for(work, cycle)
     items = rubric.items_for(standing.branch.category)
+    top_level = max(rubric.levels, key=lambda level: level.stars)
     answered = evidence = claims = 0
     state = AssessmentState.IN_PROGRESS
     declared = ""
@@ -60,7 +61,7 @@ def _show_status(work: Work) -> None:
         total=len(items),
         evidence=evidence,
         claims=claims,
-        state=text(f"status.state.{state.value}"),
+        state=text(f"status.state.{state.value}", top_level=top_level.label),
         declared=declared,
     )
 

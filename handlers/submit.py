@@ -2,6 +2,9 @@
 
 Callback-data kinds handled here: SUBMIT (the level choice), DECLARE (the confirmation),
 CONFIRM (the lock). After it, every writing press is refused until the town returns it.
+The seed asks for a truthful declaration (实事求是申报): a level that a gate already blocks, or
+that the provisional score cannot reach whatever the review, is confirmed only after a plain
+warning.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from telegram import InlineKeyboardMarkup
 from handlers.callbacks import CallbackData, Kind
 from handlers.cards import Screen, back_row, basic_points, button, format_points
 from handlers.catalogue import text
+from handlers.feedback import score_sitting
 from handlers.sitting import Sitting, on_press, say_locked, show_here
 from handlers.uow import Work
-from storage.repositories import InvalidTransition, submit_assessment
+from scoring import OUT_OF_REACH
+from storage.repositories import InvalidTransition, claims_of, submit_assessment
 
 __all__ = ["ask_declared_level", "confirm_submission", "submit"]
 
@@ -65,7 +70,29 @@ def confirm_submission(work: Work, sitting: Sitting, data: CallbackData) -> None
             [button(text("submit.back_button"), Kind.SUBMIT, ident, marker)],
         ]
     )
-    show_here(work, sitting, Screen(text("submit.confirm", label=label), keyboard))
+    warning = _unreachable_warning(work, sitting, int(data.arg(0)))
+    if warning is None:
+        body = text("submit.confirm", label=label)
+    else:
+        body = text("submit.confirm_warned", warning=warning, label=label)
+    show_here(work, sitting, Screen(body, keyboard))
+
+
+def _unreachable_warning(work: Work, sitting: Sitting, stars: int) -> str | None:
+    """Says why the provisional score cannot reach the declared level; None when it can.
+
+    The provisional score counts the answers and the declared claims as they stand; a level is
+    out of reach when no review score would lift the total to it, or a gate blocks it.
+    """
+    provisional = score_sitting(
+        sitting, claims_of(work.session, sitting.assessment.id)
+    ).provisional
+    level = sitting.rubric.level(stars).label
+    if stars in provisional.gated:
+        return text("submit.warning_gated", level=level)
+    if provisional.needed_review.get(stars) == OUT_OF_REACH:
+        return text("submit.warning_out_of_reach", level=level)
+    return None
 
 
 @on_press()
