@@ -19,7 +19,7 @@ from handlers.catalogue import text
 from handlers.feedback import score_sitting
 from handlers.sitting import Sitting, on_press, say_locked, show_here
 from handlers.uow import Work
-from scoring import OUT_OF_REACH
+from scoring import OUT_OF_REACH, Level
 from storage.repositories import InvalidTransition, claims_of, submit_assessment
 
 __all__ = ["ask_declared_level", "confirm_submission", "submit"]
@@ -47,12 +47,12 @@ def ask_declared_level(work: Work, sitting: Sitting, data: CallbackData) -> None
     show_here(work, sitting, Screen(body, InlineKeyboardMarkup(rows)))
 
 
-def _declared_level(work: Work, sitting: Sitting, stars: str) -> str | None:
-    """Returns the label of the declared level, or refuses a level the rubric lacks."""
-    if stars.isdigit():
-        for level in sitting.rubric.levels:
-            if level.stars == int(stars):
-                return level.label
+def _declared_level(work: Work, sitting: Sitting, data: CallbackData) -> Level | None:
+    """Returns the rubric's level the press declares, or refuses a level the rubric lacks."""
+    stars = data.arg(0)
+    for level in sitting.rubric.levels:
+        if str(level.stars) == stars:
+            return level
     work.refuse()
     return None
 
@@ -60,51 +60,50 @@ def _declared_level(work: Work, sitting: Sitting, stars: str) -> str | None:
 @on_press()
 def confirm_submission(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Asks to confirm the declared level, since submitting locks the answers."""
-    label = _declared_level(work, sitting, data.arg(0))
-    if label is None:
+    level = _declared_level(work, sitting, data)
+    if level is None:
         return
     ident, marker = sitting.assessment.id, sitting.marker
     keyboard = InlineKeyboardMarkup(
         [
-            [button(text("submit.confirm_button"), Kind.CONFIRM, ident, marker, data.arg(0))],
+            [button(text("submit.confirm_button"), Kind.CONFIRM, ident, marker, level.stars)],
             [button(text("submit.back_button"), Kind.SUBMIT, ident, marker)],
         ]
     )
-    warning = _unreachable_warning(work, sitting, int(data.arg(0)))
+    warning = _unreachable_warning(work, sitting, level)
     if warning is None:
-        body = text("submit.confirm", label=label)
+        body = text("submit.confirm", label=level.label)
     else:
-        body = text("submit.confirm_warned", warning=warning, label=label)
+        body = text("submit.confirm_warned", warning=warning, label=level.label)
     show_here(work, sitting, Screen(body, keyboard))
 
 
-def _unreachable_warning(work: Work, sitting: Sitting, stars: int) -> str | None:
+def _unreachable_warning(work: Work, sitting: Sitting, level: Level) -> str | None:
     """Says why the provisional score cannot reach the declared level; None when it can.
 
     The provisional score counts the answers and the declared claims as they stand; a level is
     out of reach when no review score would lift the total to it, or a gate blocks it.
     """
-    provisional = score_sitting(
-        sitting, claims_of(work.session, sitting.assessment.id)
-    ).provisional
-    level = sitting.rubric.level(stars).label
-    if stars in provisional.gated:
-        return text("submit.warning_gated", level=level)
-    if provisional.needed_review.get(stars) == OUT_OF_REACH:
-        return text("submit.warning_out_of_reach", level=level)
+    claims = claims_of(work.session, sitting.assessment.id)
+    provisional = score_sitting(sitting, claims).provisional
+    if level.stars in provisional.gated:
+        return text("submit.warning_gated", level=level.label)
+    if provisional.needed_review.get(level.stars) == OUT_OF_REACH:
+        return text("submit.warning_out_of_reach", level=level.label)
     return None
 
 
 @on_press()
 def submit(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Submits the self-assessment with the declared level and locks it."""
-    label = _declared_level(work, sitting, data.arg(0))
-    if label is None:
+    level = _declared_level(work, sitting, data)
+    if level is None:
         return
-    stars = int(data.arg(0))
     try:
-        submit_assessment(work.session, sitting.assessment.id, stars, sitting.person_id, work.now)
+        submit_assessment(
+            work.session, sitting.assessment.id, level.stars, sitting.person_id, work.now
+        )
     except InvalidTransition:
         say_locked(work, sitting)
         return
-    show_here(work, sitting, Screen(text("submit.submitted", label=label)))
+    show_here(work, sitting, Screen(text("submit.submitted", label=level.label)))
