@@ -50,7 +50,7 @@ async def test_a_level_out_of_reach_is_declared_only_after_a_plain_warning(
     await bot.press(secretary, "确认申报")
 
     assert confirmation == (
-        "⚠ 提醒：按目前的自评和加减分申报预估，即使评议得分为满分，总分也达不到三星级。\n"
+        "⚠ 提醒：按目前的自评和申报的加减分预估，即使评议得分为满分，总分也达不到三星级。\n"
         "请实事求是申报。确认仍申报「三星级」？\n"
         "申报后自评将锁定，不能再修改，除非镇党委退回。"
     )
@@ -71,6 +71,7 @@ async def test_five_stars_with_a_declared_deduction_warns_that_a_gate_blocks_it(
     one_star = bot.card(secretary).text
 
     assert five_stars.splitlines()[0] == (
-        "⚠ 提醒：按目前的自评和加减分申报，本支部存在不得评定为五星级的情形（原因见「📊 小结」）。"
+        "⚠ 提醒：按目前的自评和申报的加减分，"
+        "本支部存在不得评定为五星级的情形（原因见「📊 小结」）。"
     )
     assert one_star == CONFIRMATION.format(label="一星级")
