@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand
@@ -46,21 +45,12 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMANDS",
     "OFFLINE_TOKEN",
-    "SWITCH_INTERVAL_SECONDS",
     "build_application",
     "delivery_renderers",
     "prepare_application",
 ]
 
 logger = logging.getLogger(__name__)
-
-# How often a thread holding the GIL offers it to another (Python's default is 5 ms). The
-# SQLite thread releases the GIL for every statement and must then wait for the busy event loop
-# to offer it back: with 50 secretaries pressing at once, BEGIN IMMEDIATE took 1,873 us of wall
-# time against 86 us alone, the processed-update insert 657 us against 79 us. At 0.5 ms the
-# answer path's throughput went from 22% to 36% of bare PTB in the same run (see
-# `storage.database`); the loop's own switches cost little at that rate.
-SWITCH_INTERVAL_SECONDS = 0.0005
 
 # The command menu, in the order Telegram shows it; descriptions come from the catalogue.
 COMMANDS = ("start", "assess", "status", "help", "cancel")
@@ -206,16 +196,11 @@ def _register_handlers(application: PingxingApplication) -> None:
 
 
 async def prepare_application(application: PingxingApplication) -> None:
-    """Starts the process's bot: the GIL switch interval, the database, the command menu.
-
-    Opens the database when none was given, then sets the Chinese command menu.
+    """Opens the database when none was given, then sets the Chinese command menu.
 
     PTB calls this from `run_polling`; offline callers (demo, tests) may await it themselves
     after `initialize()`.
     """
-    # Process-wide, and set here because this is where the bot starts (run_polling, the demo
-    # and the benchmark all come through).
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     state = application.bot_data
     if state.database is None:
         from storage.database import open_database

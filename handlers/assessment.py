@@ -6,15 +6,20 @@ and CONTENTS, AREA, CARD (read only).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from telegram import Message, Update
 
-from handlers.callbacks import Kind
+from handlers.callbacks import CallbackData, Kind
 from handlers.cards import render_area, render_card, render_contents
 from handlers.catalogue import text
 from handlers.context import Context
-from handlers.sitting import Sitting, check_press, load_sitting, show_card_here, show_here
+from handlers.sitting import (
+    Sitting,
+    load_sitting,
+    on_press,
+    say_locked,
+    show_card_here,
+    show_here,
+)
 from handlers.uow import AnswerQuery, SendMessage, Work, run_unit_of_work
 from storage.repositories.assessments import set_card
 
@@ -43,9 +48,9 @@ def _send_card(work: Work) -> None:
     if sitting is None:
         return
     if not sitting.editable:
-        work.say("common.locked")
+        say_locked(work, sitting)
         return
-    screen = render_card(sitting.rubric, sitting.card_view(work))
+    screen = render_card(sitting.rubric, sitting.card_view())
     database = work.state.require_database()
     assessment_id = sitting.assessment.id
 
@@ -58,31 +63,15 @@ def _send_card(work: Work) -> None:
     work.reply(SendMessage(work.chat_id, screen, on_sent=remember_card))
 
 
-def _pressed_index(work: Work, sitting: Sitting, number: str) -> int | None:
-    """Checks that a press names the item the card shows; refuses (and returns None) if not."""
-    if number.isdigit() and int(number) == sitting.index + 1:
-        return sitting.index
-    work.reply(AnswerQuery(text("common.refused"), alert=True))
-    return None
-
-
-async def record_answer(update: Update, context: Context) -> None:
+@on_press()
+def record_answer(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Stores the chosen answer level of the current item and moves to the next item."""
-    await run_unit_of_work(update, context, _record_answer)
-
-
-def _record_answer(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting, data = pressed
-    index = _pressed_index(work, sitting, data.arg(0))
-    if index is None:
-        return
     level_key = data.arg(1)
-    if level_key not in {level.key for level in sitting.rubric.answer_levels}:
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+    known = level_key in {level.key for level in sitting.rubric.answer_levels}
+    if not (sitting.shows_item(data.arg(0)) and known):
+        work.refuse()
         return
+    index = sitting.index
     sitting.record_answer(work, sitting.items[index].id, level_key)
     last = index + 1 >= len(sitting.items)
     sitting.move_to(work, index if last else index + 1)
@@ -91,25 +80,23 @@ def _record_answer(work: Work) -> None:
     show_card_here(work, sitting)
 
 
-async def show_previous(update: Update, context: Context) -> None:
+@on_press()
+def show_previous(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Moves back one item."""
-    await run_unit_of_work(update, context, lambda work: _step(work, -1))
+    _step(work, sitting, data, -1)
 
 
-async def skip_item(update: Update, context: Context) -> None:
+@on_press()
+def skip_item(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Moves on one item without answering."""
-    await run_unit_of_work(update, context, lambda work: _step(work, +1))
+    _step(work, sitting, data, +1)
 
 
-def _step(work: Work, delta: int) -> None:
-    pressed = check_press(work)
-    if pressed is None:
+def _step(work: Work, sitting: Sitting, data: CallbackData, delta: int) -> None:
+    if not sitting.shows_item(data.arg(0)):
+        work.refuse()
         return
-    sitting, data = pressed
-    index = _pressed_index(work, sitting, data.arg(0))
-    if index is None:
-        return
-    target = index + delta
+    target = sitting.index + delta
     if not 0 <= target < len(sitting.items):
         work.reply(
             AnswerQuery(text("assessment.first_item" if delta < 0 else "assessment.last_item"))
@@ -119,66 +106,35 @@ def _step(work: Work, delta: int) -> None:
     show_card_here(work, sitting)
 
 
-async def go_to_item(update: Update, context: Context) -> None:
+@on_press()
+def go_to_item(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Jumps to the item chosen in the contents."""
-    await run_unit_of_work(update, context, _go_to_item)
-
-
-def _go_to_item(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting, data = pressed
     number = data.arg(0)
     if not number.isdigit() or not 1 <= int(number) <= len(sitting.items):
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        work.refuse()
         return
     sitting.move_to(work, int(number) - 1)
     show_card_here(work, sitting)
 
 
-async def show_contents(update: Update, context: Context) -> None:
+@on_press(writes=False)
+def show_contents(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Shows the areas, each with how many of its items are answered."""
-    await run_unit_of_work(update, context, _read_only(_show_contents))
+    show_here(work, sitting, render_contents(sitting.rubric, sitting.card_view()))
 
 
-def _show_contents(work: Work, sitting: Sitting, _args: tuple[str, ...]) -> None:
-    show_here(work, sitting, render_contents(sitting.rubric, sitting.card_view(work)))
-
-
-async def show_area(update: Update, context: Context) -> None:
+@on_press(writes=False)
+def show_area(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Shows one area's items as buttons."""
-    await run_unit_of_work(update, context, _read_only(_show_area))
-
-
-def _show_area(work: Work, sitting: Sitting, args: tuple[str, ...]) -> None:
-    view = sitting.card_view(work)
     try:
-        screen = render_area(sitting.rubric, view, args[0])
+        screen = render_area(sitting.rubric, sitting.card_view(), data.arg(0))
     except KeyError:
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        work.refuse()
         return
     show_here(work, sitting, screen)
 
 
-async def show_card(update: Update, context: Context) -> None:
+@on_press(writes=False)
+def show_card(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Shows the current item again (back from the contents, a claim or the submit screen)."""
-    await run_unit_of_work(update, context, _read_only(_show_card))
-
-
-def _show_card(work: Work, sitting: Sitting, _args: tuple[str, ...]) -> None:
     show_card_here(work, sitting)
-
-
-def _read_only(
-    action: Callable[[Work, Sitting, tuple[str, ...]], None],
-) -> Callable[[Work], None]:
-    """Wraps a screen that changes nothing: it works on a locked assessment too."""
-
-    def checked(work: Work) -> None:
-        pressed = check_press(work, writes=False)
-        if pressed is not None:
-            sitting, data = pressed
-            action(work, sitting, data.args)
-
-    return checked

@@ -11,13 +11,13 @@ from telegram import Update
 
 from handlers.context import Context
 from handlers.uow import Work, run_unit_of_work
-from storage.models import Branch, Town
 from storage.repositories.invites import (
     RedeemResult,
     recent_failed_attempts,
     record_bind_attempt,
     redeem_invite_for,
 )
+from storage.repositories.orgs import town_name
 from storage.repositories.roles import secretary_branch
 
 __all__ = [
@@ -53,8 +53,8 @@ def greet(work: Work) -> None:
     if branch is None:
         work.say("binding.how_to_bind")
         return
-    town = _town_of(work, branch)
-    work.say("binding.welcome_back", branch=branch.name, town=town.name)
+    town = town_name(work.session, branch.town_id)
+    work.say("binding.welcome_back", branch=branch.name, town=town)
 
 
 def bind(work: Work, code: str) -> None:
@@ -80,10 +80,5 @@ def bind(work: Work, code: str) -> None:
     elif outcome.result is RedeemResult.ALREADY_YOURS:
         work.say("binding.already_bound", branch=outcome.branch.name)
     else:
-        town = _town_of(work, outcome.branch)
-        work.say("binding.bound", branch=outcome.branch.name, town=town.name)
-
-
-def _town_of(work: Work, branch: Branch) -> Town:
-    """Loads the branch's town (for its name)."""
-    return work.session.get_one(Town, branch.town_id)
+        town = town_name(work.session, outcome.branch.town_id)
+        work.say("binding.bound", branch=outcome.branch.name, town=town)

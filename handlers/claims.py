@@ -11,15 +11,21 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from handlers.callbacks import Kind
+from handlers.callbacks import CallbackData, Kind
 from handlers.cards import Screen, back_row, button, format_points
 from handlers.catalogue import text
 from handlers.context import Context
-from handlers.sitting import Sitting, check_press, load_sitting, show_here
+from handlers.sitting import Sitting, load_sitting, on_press, show_here
 from handlers.uow import AnswerQuery, SendMessage, Work, run_unit_of_work
 from scoring.model import Kind as ClaimKind
 from storage.models import Claim, ClaimDirection
-from storage.repositories import add_claim, claims_of
+from storage.repositories import (
+    add_claim,
+    claims_of,
+    drop_pending_claim,
+    pending_claim,
+    set_claim_reason,
+)
 
 __all__ = [
     "BONUS_POINT_CHOICES",
@@ -38,15 +44,10 @@ BONUS_POINT_CHOICES = (1, 2, 3, 5, 8, 10, 15, 20)
 MAX_REASON_CHARACTERS = 500
 
 
-async def show_claims(update: Update, context: Context) -> None:
+@on_press(writes=False)
+def show_claims(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Shows the declared claims and the kinds that can be declared."""
-    await run_unit_of_work(update, context, _show_claims)
-
-
-def _show_claims(work: Work) -> None:
-    pressed = check_press(work, writes=False)
-    if pressed is not None:
-        show_here(work, pressed[0], _menu(work, pressed[0]))
+    show_here(work, sitting, _menu(work, sitting))
 
 
 def _menu(work: Work, sitting: Sitting) -> Screen:
@@ -59,8 +60,7 @@ def _menu(work: Work, sitting: Sitting) -> Screen:
     rows += _kind_rows(
         "claims.deduction_button", Kind.DEDUCTION_KIND, sitting, rubric.deductions.kinds
     )
-    view = sitting.card_view(work)
-    rows.append(back_row(view))
+    rows.append(back_row(sitting.card_view()))
     body = text(
         "claims.menu",
         bonus_cap=format_points(rubric.bonus.cap) if rubric.bonus else 0,
@@ -109,20 +109,13 @@ def _known_kind(sitting: Sitting, direction: str, key: str) -> bool:
     return any(kind.key == key for kind in _kinds(sitting, direction))
 
 
-async def choose_bonus_kind(update: Update, context: Context) -> None:
+@on_press()
+def choose_bonus_kind(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Asks how many points the chosen bonus kind is worth."""
-    await run_unit_of_work(update, context, _choose_bonus_kind)
-
-
-def _choose_bonus_kind(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting, data = pressed
     key = data.arg(0)
     bonus = sitting.rubric.bonus
     if bonus is None or not _known_kind(sitting, ClaimDirection.BONUS, key):
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        work.refuse()
         return
     ident, marker = sitting.assessment.id, sitting.marker
     choices = [points for points in BONUS_POINT_CHOICES if points <= bonus.cap]
@@ -149,16 +142,9 @@ def _choose_bonus_kind(work: Work) -> None:
     show_here(work, sitting, Screen(body, InlineKeyboardMarkup(rows)))
 
 
-async def choose_bonus_points(update: Update, context: Context) -> None:
+@on_press()
+def choose_bonus_points(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Declares the bonus with the chosen points and asks for its reason."""
-    await run_unit_of_work(update, context, _choose_bonus_points)
-
-
-def _choose_bonus_points(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting, data = pressed
     key, points = data.arg(0), data.arg(1)
     bonus = sitting.rubric.bonus
     valid = (
@@ -169,24 +155,17 @@ def _choose_bonus_points(work: Work) -> None:
         and int(points) <= bonus.cap
     )
     if not valid:
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        work.refuse()
         return
     _declare(work, sitting, ClaimDirection.BONUS, key, Decimal(points))
 
 
-async def choose_deduction_kind(update: Update, context: Context) -> None:
+@on_press()
+def choose_deduction_kind(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Declares a deduction of the chosen kind (at the rubric's minimum) and asks why."""
-    await run_unit_of_work(update, context, _choose_deduction_kind)
-
-
-def _choose_deduction_kind(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting, data = pressed
     key = data.arg(0)
     if not _known_kind(sitting, ClaimDirection.DEDUCTION, key):
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        work.refuse()
         return
     points = sitting.rubric.deductions.min_points
     _declare(work, sitting, ClaimDirection.DEDUCTION, key, points)
@@ -196,7 +175,7 @@ def _declare(
     work: Work, sitting: Sitting, direction: ClaimDirection, key: str, points: Decimal
 ) -> None:
     """Stores the claim without a reason (the pending question) and asks for the reason."""
-    _drop_pending(work, sitting)
+    drop_pending_claim(work.session, sitting.assessment.id, sitting.person_id)
     add_claim(
         work.session,
         sitting.assessment.id,
@@ -225,38 +204,28 @@ def take_reason(work: Work, sitting: Sitting, reason: str) -> bool:
 
     Called by the text-message handler before it treats a text as an evidence note.
     """
-    pending = _pending(work, sitting)
+    pending = pending_claim(work.session, sitting.assessment.id, sitting.person_id)
     if pending is None:
         return False
     if not reason:
         work.say("claims.reason_empty")
         return True
-    # An ORM change on the loaded row: flushed by the commit, in this same transaction.
-    pending.reason = reason[:MAX_REASON_CHARACTERS]
+    set_claim_reason(work.session, pending, reason[:MAX_REASON_CHARACTERS])
     recorded = text(
         "claims.recorded",
         direction=text(f"claims.{pending.direction}"),
         kind=_kind_label(sitting, pending.direction, pending.kind),
         points=format_points(pending.points_claimed),
     )
-    work.session.flush()
     menu = _menu(work, sitting)
     work.reply(SendMessage(work.chat_id, Screen(f"{recorded}\n\n{menu.text}", menu.keyboard)))
     return True
 
 
-async def cancel_input(update: Update, context: Context) -> None:
+@on_press()
+def cancel_input(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Drops the claim waiting for its reason (the 取消 button) and shows the menu."""
-    await run_unit_of_work(update, context, _cancel_input)
-
-
-def _cancel_input(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting = pressed[0]
-    dropped = _drop_pending(work, sitting)
-    if dropped:
+    if drop_pending_claim(work.session, sitting.assessment.id, sitting.person_id):
         work.reply(AnswerQuery(text("claims.cancelled")))
     show_here(work, sitting, _menu(work, sitting))
 
@@ -270,25 +239,10 @@ def _cancel_pending(work: Work) -> None:
     sitting = load_sitting(work)
     if sitting is None:
         return
-    if sitting.editable and _drop_pending(work, sitting):
+    dropped = sitting.editable and drop_pending_claim(
+        work.session, sitting.assessment.id, sitting.person_id
+    )
+    if dropped:
         work.say("claims.cancelled")
     else:
         work.say("claims.nothing_to_cancel")
-
-
-def _pending(work: Work, sitting: Sitting) -> Claim | None:
-    """The secretary's claim still waiting for its reason, if any."""
-    for claim in claims_of(work.session, sitting.assessment.id):
-        if claim.reason is None and claim.created_by == sitting.person_id:
-            return claim
-    return None
-
-
-def _drop_pending(work: Work, sitting: Sitting) -> bool:
-    """Deletes the claim waiting for its reason; True when there was one."""
-    pending = _pending(work, sitting)
-    if pending is None:
-        return False
-    work.session.delete(pending)
-    work.session.flush()
-    return True

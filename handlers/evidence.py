@@ -10,11 +10,12 @@ from __future__ import annotations
 from telegram import Document, InlineKeyboardMarkup, PhotoSize, Update
 
 from handlers import claims
+from handlers.callbacks import CallbackData
 from handlers.cards import Screen, back_row, render_card
 from handlers.catalogue import text
 from handlers.context import Context
-from handlers.sitting import Sitting, check_press, load_sitting, show_here
-from handlers.uow import AnswerQuery, EditMessage, Work, run_unit_of_work
+from handlers.sitting import Sitting, load_sitting, on_press, say_locked, show_here
+from handlers.uow import EditMessage, Work, run_unit_of_work
 from storage.models import EvidenceKind
 from storage.repositories import add_evidence, note_unique_id
 
@@ -33,18 +34,11 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_NOTE_CHARACTERS = 2000
 
 
-async def ask_for_evidence(update: Update, context: Context) -> None:
+@on_press()
+def ask_for_evidence(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Tells the secretary to send material for the current item."""
-    await run_unit_of_work(update, context, _ask_for_evidence)
-
-
-def _ask_for_evidence(work: Work) -> None:
-    pressed = check_press(work)
-    if pressed is None:
-        return
-    sitting, data = pressed
-    if data.arg(0) != str(sitting.index + 1):
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+    if not sitting.shows_item(data.arg(0)):
+        work.refuse()
         return
     item = sitting.items[sitting.index]
     prompt = text(
@@ -54,8 +48,8 @@ def _ask_for_evidence(work: Work) -> None:
         evidence_hint=item.evidence_hint,
         limit_mb=MAX_FILE_BYTES // (1024 * 1024),
     )
-    view = sitting.card_view(work)
-    show_here(work, sitting, Screen(prompt, InlineKeyboardMarkup([back_row(view)])))
+    back = back_row(sitting.card_view())
+    show_here(work, sitting, Screen(prompt, InlineKeyboardMarkup([back])))
 
 
 async def receive_file(update: Update, context: Context) -> None:
@@ -100,7 +94,6 @@ def _receive_file(work: Work) -> None:
         file_name=file_name,
         caption=message.caption,
     )
-    sitting.forget_marks()
     _acknowledge(work, sitting, added)
 
 
@@ -133,7 +126,6 @@ def _receive_text(work: Work) -> None:
         work.now,
         caption=note,
     )
-    sitting.forget_marks()
     _acknowledge(work, sitting, added)
 
 
@@ -148,14 +140,16 @@ def _editable_sitting(work: Work) -> Sitting | None:
     if sitting is None:
         return None
     if not sitting.editable:
-        work.say("common.locked")
+        say_locked(work, sitting)
         return None
     return sitting
 
 
 def _acknowledge(work: Work, sitting: Sitting, added: bool) -> None:
     """Says what happened to the material and refreshes the card's evidence count."""
-    view = sitting.card_view(work)
+    if added:
+        sitting.count_evidence()
+    view = sitting.card_view()
     key = "evidence.added" if added else "evidence.duplicate"
     work.say(key, number=sitting.index + 1, count=view.evidence_count)
     assessment = sitting.assessment

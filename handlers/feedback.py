@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from functools import partial
 
-from telegram import Update
-
+from handlers.callbacks import CallbackData
 from handlers.cards import Screen
 from handlers.chart import render_area_chart
-from handlers.context import Context
-from handlers.sitting import Sitting, check_press
+from handlers.sitting import Sitting, on_press
 from handlers.summary import render_summary
-from handlers.uow import SendMessage, SendPhoto, Work, run_unit_of_work
+from handlers.uow import SendMessage, SendPhoto, Work
 from scoring import BranchInput, Claim, ScoreResult, score_branch
 from storage.models import Claim as ClaimRow
 from storage.models import ClaimDirection, ClaimStatus
@@ -24,23 +22,16 @@ from storage.repositories import claims_of
 __all__ = ["score_sitting", "show_summary"]
 
 
-async def show_summary(update: Update, context: Context) -> None:
+@on_press(writes=False)
+def show_summary(work: Work, sitting: Sitting, data: CallbackData) -> None:
     """Sends where the branch stands: scores, missing points, the review needed, a chart."""
-    await run_unit_of_work(update, context, _show_summary)
-
-
-def _show_summary(work: Work) -> None:
-    pressed = check_press(work, writes=False)
-    if pressed is None:
-        return
-    sitting = pressed[0]
     claims = claims_of(work.session, sitting.assessment.id)
-    result = score_sitting(work, sitting, claims)
+    result = score_sitting(sitting, claims)
     parts = render_summary(
         sitting.rubric,
         result,
         category=sitting.branch.category,
-        evidence_counts=sitting.marks(work).evidence,
+        evidence_counts=sitting.marks.evidence,
         claims=[claim for claim in claims if claim.reason is not None],
     )
     for part in parts:
@@ -51,16 +42,14 @@ def _show_summary(work: Work) -> None:
     work.reply(SendPhoto(work.chat_id, draw))
 
 
-def score_sitting(work: Work, sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
+def score_sitting(sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
     """Scores the secretary's own answers and declared claims, before any review.
 
     A claim still waiting for its reason, or one the town rejected, does not count.
     """
     item_ids = {item.id for item in sitting.items}
     answers = {
-        item_id: answer
-        for item_id, answer in sitting.marks(work).answers.items()
-        if item_id in item_ids
+        item_id: answer for item_id, answer in sitting.marks.answers.items() if item_id in item_ids
     }
     counted = [
         claim

@@ -9,9 +9,8 @@ import logging
 
 from telegram import Update
 
-from handlers.catalogue import text
 from handlers.context import Context
-from handlers.uow import AnswerQuery, Work, run_unit_of_work
+from handlers.uow import Work, run_unit_of_work
 
 __all__ = ["refuse_unknown_button"]
 
@@ -28,4 +27,4 @@ def _refuse(work: Work) -> None:
     logger.warning(
         "refused unknown button from %s: %r", work.telegram_id, query.data if query else None
     )
-    work.reply(AnswerQuery(text("common.refused"), alert=True))
+    work.refuse()

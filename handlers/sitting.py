@@ -1,26 +1,32 @@
 """Loading and checking where the user stands, once per update, before anything is written.
 
-A `Sitting` is the secretary's assessment as the database holds it now, with its parsed rubric
-and the items of the branch's category. `load_sitting` refuses (queues the plain reply and
-returns None) when the user is not a bound secretary or the branch has no assessment;
-`check_press` refuses a callback that does not fit the sitting: another assessment, an old
-keyboard, a locked assessment.
+A `Sitting` is the secretary's assessment as the database holds it in this transaction, with its
+parsed rubric, the items of the branch's category and the answers and evidence counts.
+`load_sitting` refuses (queues the plain reply and returns None) when the user is not a bound
+secretary or the branch has no assessment. A button's callback is written as an action of the
+checked press and declared with `on_press`, which refuses a press that does not fit the sitting:
+another assessment, an old keyboard, a locked assessment.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+
+from telegram import Update
 
 from handlers.callbacks import CallbackData, CallbackDataError, decode, make_marker
 from handlers.cards import CardView, Screen, item_number, render_card
 from handlers.catalogue import text
-from handlers.uow import AnswerQuery, EditMessage, Work
+from handlers.context import Context
+from handlers.uow import AnswerQuery, EditMessage, Work, run_unit_of_work
 from scoring import Rubric, parse_rubric
 from scoring.model import Item
-from storage.models import AnswerSource, AssessmentState, CycleState
+from storage.models import AnswerSource, CycleState
 from storage.repositories.assessments import (
+    EDITABLE_STATES,
     get_or_create_assessment,
     set_answer,
     set_card,
@@ -36,25 +42,32 @@ from storage.repositories.standing import (
 )
 
 __all__ = [
-    "EDITABLE_STATES",
+    "PressAction",
     "Sitting",
-    "check_press",
     "load_sitting",
+    "on_press",
     "rubric_for",
+    "say_locked",
     "show_card_here",
     "show_here",
-    "show_stale",
 ]
 
 logger = logging.getLogger(__name__)
 
-# The secretary may change answers while answering, and again once the town returns it.
-EDITABLE_STATES = frozenset({AssessmentState.IN_PROGRESS, AssessmentState.RETURNED})
-
 
 @dataclass
 class Sitting:
-    """A bound secretary's open assessment, as the database holds it in this transaction."""
+    """A bound secretary's assessment, as the database holds it in this transaction.
+
+    Attributes:
+        person_id: the secretary.
+        branch: the secretary's branch.
+        cycle: the cycle the assessment belongs to.
+        assessment: the assessment row as last read or written in this transaction.
+        rubric: the cycle's pinned rubric.
+        items: the items of the branch's category, in rubric order.
+        marks: the secretary's answers and the evidence counts, kept up to date by the writes.
+    """
 
     person_id: int
     branch: BranchView
@@ -62,28 +75,12 @@ class Sitting:
     assessment: AssessmentView
     rubric: Rubric
     items: tuple[Item, ...]
-    # Copies of the row's position, moved by `move_to` without dirtying the ORM object (the
-    # repositories write the row with their own UPDATE statements).
-    version: int = 0
-    current_item_id: str | None = None
-    # The answers and evidence counts, read with the standing (or once when first needed) and
-    # kept up to date by `record_answer`.
-    _marks: AssessmentMarks | None = field(default=None, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.version = self.assessment.version
-        self.current_item_id = self.assessment.current_item_id
+    marks: AssessmentMarks
 
     @property
     def marker(self) -> str:
         """The version marker buttons built now carry."""
-        return make_marker(self.version, self.cycle.rubric_sha256)
-
-    def move_to(self, work: Work, index: int) -> None:
-        """Makes the item at `index` the current one; the version moves on."""
-        item_id = self.items[index].id
-        self.version = set_position(work.session, self.assessment.id, item_id, work.now)
-        self.current_item_id = item_id
+        return make_marker(self.assessment.version, self.cycle.rubric_sha256)
 
     @property
     def editable(self) -> bool:
@@ -93,26 +90,22 @@ class Sitting:
     @property
     def index(self) -> int:
         """The 0-based position of the current item among the category's items."""
-        return item_number(self.items, self.current_item_id)
+        return item_number(self.items, self.assessment.current_item_id)
 
-    def marks(self, work: Work) -> AssessmentMarks:
-        """The secretary's answers and the evidence counts, read once (one query)."""
-        if self._marks is None:
-            self._marks = assessment_marks(work.session, self.assessment.id)
-        return self._marks
+    def shows_item(self, number: str) -> bool:
+        """Whether a press's item number (1-based, as the buttons carry it) is the current one."""
+        return number == str(self.index + 1)
 
-    def forget_marks(self) -> None:
-        """Makes the next `marks` read again (after evidence was added)."""
-        self._marks = None
+    def move_to(self, work: Work, index: int) -> None:
+        """Makes the item at `index` the current one; the version moves on."""
+        item_id = self.items[index].id
+        version = set_position(work.session, self.assessment.id, item_id, work.now)
+        self.assessment = replace(self.assessment, version=version, current_item_id=item_id)
 
-    def record_answer(self, work: Work, item_id: str, level_key: str) -> bool:
-        """Stores the secretary's answer to an item unless it already is the current one.
-
-        A press repeating the current answer writes nothing. Returns whether it wrote.
-        """
-        marks = self.marks(work)
-        if marks.answers.get(item_id) == level_key:
-            return False
+    def record_answer(self, work: Work, item_id: str, level_key: str) -> None:
+        """Stores the secretary's answer to an item; the current answer again writes nothing."""
+        if self.marks.answers.get(item_id) == level_key:
+            return
         set_answer(
             work.session,
             self.assessment.id,
@@ -122,20 +115,26 @@ class Sitting:
             self.person_id,
             work.now,
         )
-        marks.answers[item_id] = level_key
-        return True
+        self.marks.answers[item_id] = level_key
 
-    def card_view(self, work: Work, index: int | None = None) -> CardView:
+    def count_evidence(self) -> None:
+        """Counts one more piece of evidence on the current item (after it was stored)."""
+        item_id = self.items[self.index].id
+        self.marks.evidence[item_id] = self.marks.evidence.get(item_id, 0) + 1
+
+    def card_view(self) -> CardView:
         """What the card shows: the answers and the current item's evidence count."""
-        position = self.index if index is None else index
-        marks = self.marks(work)
         return CardView(
             assessment_id=self.assessment.id,
             marker=self.marker,
             items=self.items,
-            answers={key: value for key, value in marks.answers.items() if isinstance(value, str)},
-            index=position,
-            evidence_count=marks.evidence.get(self.items[position].id, 0),
+            answers={
+                item_id: answer
+                for item_id, answer in self.marks.answers.items()
+                if isinstance(answer, str)
+            },
+            index=self.index,
+            evidence_count=self.marks.evidence.get(self.items[self.index].id, 0),
         )
 
 
@@ -164,11 +163,7 @@ def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
     if cycle is None:
         work.say("common.no_assessment")
         return None
-    # The marks came with the standing; an assessment started just now reads them when needed
-    # (another process may have started it first).
-    marks = standing.marks
     if assessment is None:
-        marks = None
         if not start or cycle.state != CycleState.OPEN:
             work.say("common.no_assessment")
             return None
@@ -184,27 +179,55 @@ def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
             standing.branch.id,
             standing.branch.category,
         )
-        work.say("common.no_assessment")
-        return None
+        items = ()
     if not items:
         work.say("common.no_assessment")
         return None
-    sitting = Sitting(standing.person_id, standing.branch, cycle, assessment, rubric, items)
-    sitting._marks = marks
-    return sitting
+    marks = assessment_marks(work.session, assessment.id)
+    return Sitting(standing.person_id, standing.branch, cycle, assessment, rubric, items, marks)
 
 
-def check_press(work: Work, *, writes: bool = True) -> tuple[Sitting, CallbackData] | None:
-    """Decodes and checks a button press against the database; refuses what does not fit.
+def say_locked(work: Work, sitting: Sitting) -> None:
+    """Tells the secretary why the assessment takes no changes."""
+    work.say("common.cycle_closed" if sitting.cycle.state != CycleState.OPEN else "common.locked")
 
-    Forged or malformed data, or another branch's assessment, gets the plain refusal; a
-    locked assessment gets "locked"; a keyboard older than the assessment's current version
-    gets "此按钮已过期" and the pressed message shows the current item again.
+
+PressAction = Callable[[Work, Sitting, CallbackData], None]
+"""What a button does once its press is checked: the unit of work, the sitting, the data."""
+
+ButtonCallback = Callable[[Update, Context], Coroutine[None, None, None]]
+
+
+def on_press(*, writes: bool = True) -> Callable[[PressAction], ButtonCallback]:
+    """Turns a press action into the button's callback: one unit of work, the press checked.
+
+    Forged or malformed data, or another branch's assessment, gets the plain refusal; a press
+    that would change a locked assessment is told why it is locked; a keyboard older than the
+    assessment's current version gets "此按钮已过期" and the pressed message shows the current
+    item again. Only a press that passes all of these reaches the action.
 
     Args:
-        work: the update's unit of work (its update is a callback query).
-        writes: whether the press would change the assessment (then it must be editable).
+        writes: whether the press changes the assessment (then it must be editable); a screen
+            that only shows something works on a locked assessment too.
     """
+
+    def decorate(action: PressAction) -> ButtonCallback:
+        def checked(work: Work) -> None:
+            pressed = _check_press(work, writes=writes)
+            if pressed is not None:
+                action(work, *pressed)
+
+        @functools.wraps(action)
+        async def callback(update: Update, context: Context) -> None:
+            await run_unit_of_work(update, context, checked)
+
+        return callback
+
+    return decorate
+
+
+def _check_press(work: Work, *, writes: bool) -> tuple[Sitting, CallbackData] | None:
+    """Decodes a button press and checks it against the database; refuses what does not fit."""
     query = work.update.callback_query
     if query is None:
         raise ValueError(f"update {work.update.update_id} is not a button press")
@@ -212,7 +235,7 @@ def check_press(work: Work, *, writes: bool = True) -> tuple[Sitting, CallbackDa
         data = decode(query.data)
     except CallbackDataError as error:
         logger.warning("refused callback data from %s: %s", work.telegram_id, error)
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        work.refuse()
         return None
     sitting = load_sitting(work)
     if sitting is None:
@@ -221,27 +244,21 @@ def check_press(work: Work, *, writes: bool = True) -> tuple[Sitting, CallbackDa
         logger.warning(
             "user %s pressed a button of assessment %s", work.telegram_id, data.assessment_id
         )
-        work.reply(AnswerQuery(text("common.refused"), alert=True))
+        work.refuse()
         return None
     if writes and not sitting.editable:
-        key = "common.cycle_closed" if sitting.cycle.state != CycleState.OPEN else "common.locked"
-        work.reply(AnswerQuery(text(key), alert=True))
+        say_locked(work, sitting)
         return None
     if data.marker != sitting.marker:
-        show_stale(work, sitting)
+        work.reply(AnswerQuery(text("common.stale_button")))
+        show_card_here(work, sitting)
         return None
     return sitting, data
 
 
-def show_stale(work: Work, sitting: Sitting) -> None:
-    """Says the button is stale and puts the current item on the pressed message."""
-    work.reply(AnswerQuery(text("common.stale_button")))
-    show_card_here(work, sitting)
-
-
 def show_card_here(work: Work, sitting: Sitting) -> None:
     """Edits the pressed message into the current card, rendered after the commit."""
-    rubric, view = sitting.rubric, sitting.card_view(work)
+    rubric, view = sitting.rubric, sitting.card_view()
     show_here(work, sitting, lambda: render_card(rubric, view))
 
 
@@ -255,9 +272,10 @@ def show_here(work: Work, sitting: Sitting, screen: Screen | Callable[[], Screen
     if message is None:
         return
     work.reply(EditMessage(message.chat_id, message.message_id, screen))
+    where = (message.chat_id, message.message_id)
     assessment = sitting.assessment
-    if (assessment.card_chat_id, assessment.card_message_id) != (
-        message.chat_id,
-        message.message_id,
-    ):
-        set_card(work.session, assessment.id, message.chat_id, message.message_id)
+    if (assessment.card_chat_id, assessment.card_message_id) != where:
+        set_card(work.session, assessment.id, *where)
+        sitting.assessment = replace(
+            assessment, card_chat_id=message.chat_id, card_message_id=message.message_id
+        )

@@ -13,9 +13,8 @@ from handlers.catalogue import text
 from handlers.context import Context
 from handlers.sitting import rubric_for
 from handlers.uow import Work, run_unit_of_work
-from storage.models import AssessmentState, Town
-from storage.repositories import assessment_marks, claims_of
-from storage.repositories.standing import secretary_standing
+from storage.models import AssessmentState
+from storage.repositories import assessment_marks, claims_of, secretary_standing, town_name
 
 __all__ = ["show_status"]
 
@@ -36,14 +35,13 @@ def _show_status(work: Work) -> None:
         return
     rubric = rubric_for(work, cycle)
     items = rubric.items_for(standing.branch.category)
+    top_level = max(rubric.levels, key=lambda level: level.stars)
     answered = evidence = claims = 0
     state = AssessmentState.IN_PROGRESS
     declared = ""
     if assessment is not None:
         item_ids = {item.id for item in items}
-        marks = standing.marks
-        if marks is None:  # not so: the standing reads the marks of any assessment it finds
-            marks = assessment_marks(work.session, assessment.id)
+        marks = assessment_marks(work.session, assessment.id)
         answered = sum(1 for item_id in marks.answers if item_id in item_ids)
         evidence = sum(marks.evidence.values())
         claims = len(claims_of(work.session, assessment.id))
@@ -53,7 +51,7 @@ def _show_status(work: Work) -> None:
     work.say(
         "status.status",
         branch=standing.branch.name,
-        town=_town_name(work, standing.branch.town_id),
+        town=town_name(work.session, standing.branch.town_id),
         year=cycle.year,
         deadline=cycle.deadline_at.astimezone(work.state.timezone).strftime(
             text("status.deadline_format")
@@ -63,7 +61,7 @@ def _show_status(work: Work) -> None:
         total=len(items),
         evidence=evidence,
         claims=claims,
-        state=text(f"status.state.{state.value}"),
+        state=text(f"status.state.{state.value}", top_level=top_level.label),
         declared=declared,
     )
 
@@ -77,9 +75,3 @@ def _days_left(work: Work, deadline: datetime) -> str:
     if days == 0:
         return text("status.due_today")
     return text("status.days_left", days=days)
-
-
-def _town_name(work: Work, town_id: int) -> str:
-    """The name of the branch's town."""
-    town = work.session.get_one(Town, town_id)
-    return town.name

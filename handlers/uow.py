@@ -141,6 +141,10 @@ class Work:
         else:
             self.reply(SendMessage(self.chat_id, Screen(text(key, **params))))
 
+    def refuse(self) -> None:
+        """Queues the plain refusal of something the user cannot do here (forged, unknown)."""
+        self.say("common.refused")
+
 
 Action = Callable[[Work], None]
 

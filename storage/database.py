@@ -8,38 +8,13 @@ PostgreSQL, the production database, runs it on SQLAlchemy's async engine (async
 `AsyncSession` transaction and `run_sync`, SQLAlchemy's documented way to run synchronous ORM
 code over an async driver.
 
-SQLite runs the same function on a synchronous pysqlite engine in one dedicated worker thread,
-started with `loop.run_in_executor`: a whole unit of work is exactly one thread hop. Measured on
-the answer path (`python -m benchmarks answer_path`, 2 shared cores; ratios, since the machine's
-load moves absolute figures): through the async ORM on aiosqlite a button press was eight
-statements, each costing several hand-offs to aiosqlite's thread (28 a press) plus the async
-ORM's per-statement machinery on the event loop, about 1 ms a statement: 10.1 ms a press alone,
-64 presses/s with 50 users at once (7% of bare PTB). As one synchronous unit of work in one hop
-(seven statements, the hot ones built once at import) a press takes about 5 ms alone and
-190-240 presses/s with 50 users (roughly 3.5 times as many; 20-30% of bare PTB). The single
-thread is also the queue for this process's writers: they reach SQLite one at a time, in order,
-and never sleep in its busy handler; `BEGIN IMMEDIATE` and the busy timeout still serialise
-writers of other processes on the same file. What remains is CPU, not waiting: SQLite releases
-the GIL only while it runs a statement, and the Python around each statement (SQLAlchemy Core,
-the flow's checks) holds it, so running the unit inline on the event loop measured the same.
-
-Each call into SQLite (a statement, a fetched row, the commit) releases the GIL and is then a
-hand-off: the thread waits for the event loop, busy with other users' presses, to offer the GIL
-back, every 5 ms by default. With 50 users at once `BEGIN IMMEDIATE` took 1,873 us of wall time
-in the thread against 86 us alone. Three answers were measured side by side in one process
-(`python -m benchmarks answer_path`'s workloads; a shared machine, so ranges of repeated runs):
-the thread with Python's 5 ms switch interval, 144-200 presses/s with 50 users and 126-154
-alone; the thread with a 0.5 ms interval, 157-245 and 130-278; inline on the event loop (no
-thread, no hand-offs), 128-206 and 140-185. Inline loses the overlap of SQLite's own work (GIL
-released) with the loop's Python and gained nothing measurable, and it would stop the whole bot,
-for up to the busy timeout, whenever another process (the admin CLI) holds the write lock. So
-the thread stays, and `bot.app.prepare_application` sets a 0.5 ms switch interval for the
-process: a unit of work's median wall time in the thread with 50 users went from 5.1 ms (2.6 ms
-of its CPU) to 2.6 ms (2.55 ms CPU), the convoy gone; alone it measured 2.1-2.6 ms either way
-(the lead's quiet run: 22% of bare PTB with 50 users at once went to 36%). The answer path also
-makes fewer calls: the marks come with the standing's statement, as one row of answers and one
-of evidence counts (`storage.repositories.marks`): a press is six statements, and its reads
-fetch three rows where they fetched one, then one per answer and per item with evidence.
+SQLite runs the same function on a synchronous pysqlite engine in one dedicated worker thread:
+a whole unit of work is one hand-off to that thread, instead of several per statement through
+an async driver. The thread is also the queue for this process's writers: they reach SQLite one
+at a time, in order, and never sleep in its busy handler, while `BEGIN IMMEDIATE` and the busy
+timeout serialise writers of other processes on the same file (the admin command line). Running
+the unit of work on the event loop instead would stop every user's updates for as long as
+another process holds the write lock. `BENCHMARKS.md` has what a button press costs this way.
 """
 
 from __future__ import annotations

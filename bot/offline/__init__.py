@@ -13,7 +13,7 @@ The tests and ``pingxing demo`` run the real PTB ``Application`` against ``FakeB
     updates = UpdateFactory(api, application.bot)
     user = FakeUser(1001, "张书记")
     await application.process_update(updates.message(user, "/start CODE"))
-    shown = api.last_message(user.id)  # text (HTML stripped), keyboard, buttons
+    shown = api.last_message(user.id)  # text, keyboard, buttons
     await application.process_update(updates.press_button(user, shown, "完全做到"))
     api.assert_no_violations()  # handler exceptions go to PTB's error handlers, not the test
     await application.shutdown()

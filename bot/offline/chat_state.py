@@ -94,7 +94,8 @@ class Button:
 class ChatMessage:
     """A message in a chat as Telegram currently holds it (after edits).
 
-    ``text``/``caption`` are stored as Telegram stores them: HTML tags stripped, entities beside.
+    ``text``/``caption`` are stored as Telegram stores them, without outer whitespace; explicit
+    entities are kept as sent.
     """
 
     chat_id: int
@@ -110,8 +111,6 @@ class ChatMessage:
     photo: list[dict[str, Any]] | None = None
     document: dict[str, Any] | None = None
     edit_date: int | None = None
-    # Which raw fields the bot sent, kept for assertions on formatting.
-    parse_mode: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.offline.chat_state import ApiRefusal, ChatMessage, StoredFile, UploadedFile
+from bot.offline.spec_limits import stored_text
 
 if TYPE_CHECKING:
     from bot.offline.transport import FakeBotApi
@@ -108,10 +109,9 @@ class MethodHandlers:
     def send_message(self, params: Params, files: Files) -> dict[str, Any]:
         """Stores a new bot message under the chat's next message id."""
         chat_id = self._chat_id(params)
-        text, entities = self.api.parse(
-            params["text"], params.get("parse_mode"), params.get("entities")
+        message = self._new_message(
+            chat_id, params, text=stored_text(params["text"]), entities=_entities(params)
         )
-        message = self._new_message(chat_id, params, text=text, entities=entities)
         return message.to_dict(self.api.chat(chat_id))
 
     def edit_message_text(self, params: Params, files: Files) -> dict[str, Any]:
@@ -119,14 +119,11 @@ class MethodHandlers:
         message = self._editable(params)
         if message.text is None:
             raise ApiRefusal(400, "Bad Request: there is no text in the message to edit")
-        text, entities = self.api.parse(
-            params["text"], params.get("parse_mode"), params.get("entities")
-        )
+        text, entities = stored_text(params["text"]), _entities(params)
         markup = _inline_markup(params)
         if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
             raise ApiRefusal(400, NOT_MODIFIED)
         message.text, message.entities, message.reply_markup = text, entities, markup
-        message.parse_mode = params.get("parse_mode")
         return self._edited(message)
 
     def edit_message_reply_markup(self, params: Params, files: Files) -> dict[str, Any]:
@@ -143,10 +140,8 @@ class MethodHandlers:
         message = self._editable(params)
         if message.photo is None and message.document is None:
             raise ApiRefusal(400, "Bad Request: there is no caption in the message to edit")
-        caption, entities = self.api.parse(
-            params.get("caption", ""), params.get("parse_mode"), params.get("caption_entities")
-        )
-        new_caption = caption or None
+        new_caption = stored_text(params.get("caption", "")) or None
+        entities = _entities(params, "caption_entities")
         markup = _inline_markup(params)
         current = (message.caption, message.caption_entities, message.reply_markup)
         if (new_caption, entities, markup) == current:
@@ -246,11 +241,8 @@ class MethodHandlers:
 
     def _new_message(self, chat_id: int, params: Params, **content: Any) -> ChatMessage:
         if "caption" in params:
-            caption, entities = self.api.parse(
-                params["caption"], params.get("parse_mode"), params.get("caption_entities")
-            )
-            content["caption"] = caption or None
-            content["caption_entities"] = entities
+            content["caption"] = stored_text(params["caption"]) or None
+            content["caption_entities"] = _entities(params, "caption_entities")
         message = ChatMessage(
             chat_id=chat_id,
             message_id=0,
@@ -258,7 +250,6 @@ class MethodHandlers:
             sender=self.api.bot_user,
             from_bot=True,
             reply_markup=_inline_markup(params),
-            parse_mode=params.get("parse_mode"),
             **content,
         )
         return self.api.add_message(message)
@@ -308,6 +299,11 @@ def _uploaded_part(params: Params, files: Files, name: str) -> UploadedFile | No
     if isinstance(reference, str) and reference.startswith("attach://"):
         return files.get(reference.removeprefix("attach://"))
     return files.get(name)
+
+
+def _entities(params: Params, field: str = "entities") -> tuple[dict[str, Any], ...]:
+    """The explicit entities a text or caption was sent with (the bot sends none)."""
+    return tuple(params.get(field) or ())
 
 
 def _inline_markup(params: Params) -> dict[str, Any] | None:

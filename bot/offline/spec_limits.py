@@ -12,12 +12,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.offline.html_text import HtmlParseError, parse_text
-
 if TYPE_CHECKING:
     from bot.offline.spec import FieldSpec
 
-__all__ = ["OBJECT_RULES", "check_edit_target", "check_limits", "problem"]
+__all__ = ["OBJECT_RULES", "check_edit_target", "check_limits", "problem", "stored_text"]
 
 # Limits the description states only in prose; each cites the field description it comes from.
 TEXT_LIMIT = 4096  # sendMessage.text: "1-4096 characters after entities parsing"
@@ -33,6 +31,7 @@ COMMANDS_LIMIT = 100  # setMyCommands.commands: "At most 100 commands can be spe
 _BUTTON_NON_ACTION_FIELDS = frozenset({"text", "icon_custom_emoji_id", "style"})
 _COMMAND_PATTERN = re.compile(r"[a-z0-9_]+")
 _TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
+_PLAIN_TEXT_ONLY = "not modelled by the offline Bot API, which takes plain text only"
 _VALUE_PREVIEW = 60
 
 
@@ -82,21 +81,13 @@ def check_edit_target(
 def check_limits(method: str, params: Mapping[str, Any]) -> list[str]:
     """The limits of a method's own parameters: text, caption, answer text, commands."""
     problems: list[str] = []
+    if "parse_mode" in params:
+        # The bot sends plain text; the fake could not tell what Telegram makes of markup.
+        problems.append(problem(f"{method}.parse_mode", _PLAIN_TEXT_ONLY, params["parse_mode"]))
     if method in _TEXT_METHODS and isinstance(params.get("text"), str):
-        problems.extend(
-            _check_formatted(f"{method}.text", params["text"], params, "entities", 1, TEXT_LIMIT)
-        )
+        problems.extend(_check_length(f"{method}.text", params["text"], 1, TEXT_LIMIT))
     if isinstance(params.get("caption"), str):
-        problems.extend(
-            _check_formatted(
-                f"{method}.caption",
-                params["caption"],
-                params,
-                "caption_entities",
-                0,
-                CAPTION_LIMIT,
-            )
-        )
+        problems.extend(_check_length(f"{method}.caption", params["caption"], 0, CAPTION_LIMIT))
     if method == "answerCallbackQuery" and isinstance(params.get("text"), str):
         text = params["text"]
         if len(text) > CALLBACK_ANSWER_LIMIT:
@@ -116,36 +107,25 @@ def check_limits(method: str, params: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _check_formatted(
-    path: str,
-    text: str,
-    params: Mapping[str, Any],
-    entities_field: str,
-    minimum: int,
-    maximum: int,
-) -> list[str]:
-    """Checks a text or caption's length after entity parsing, as Telegram measures it."""
-    parse_mode = params.get("parse_mode")
-    entities = params.get(entities_field)
-    try:
-        parsed = parse_text(
-            text,
-            parse_mode if isinstance(parse_mode, str) else None,
-            entities if isinstance(entities, list) else None,
-        )
-    except HtmlParseError as error:
-        return [problem(path, str(error), text)]
-    if parsed.length < minimum:
+def _check_length(path: str, text: str, minimum: int, maximum: int) -> list[str]:
+    """Checks a plain text or caption's length as Telegram measures it (outer spaces dropped)."""
+    length = len(stored_text(text))
+    if length < minimum:
         return [problem(path, "empty after entity parsing and whitespace stripping", text)]
-    if parsed.length > maximum:
+    if length > maximum:
         return [
             problem(
                 path,
-                f"{parsed.length} characters after entity parsing, allowed {minimum}-{maximum}",
+                f"{length} characters after entity parsing, allowed {minimum}-{maximum}",
                 text,
             )
         ]
     return []
+
+
+def stored_text(text: str) -> str:
+    """A text or caption as Telegram stores it: without leading and trailing whitespace."""
+    return text.strip()
 
 
 def _check_button(path: str, button: Mapping[str, Any]) -> list[str]:

@@ -48,7 +48,6 @@ from bot.offline.chat_state import (
     StoredFile,
 )
 from bot.offline.flood_control import FloodControl, chat_of, counts_as_message
-from bot.offline.html_text import HtmlParseError, parse_text
 from bot.offline.methods import MethodHandlers
 from bot.offline.spec import BotApiSpec, default_spec
 from bot.offline.wire import (
@@ -408,18 +407,6 @@ class FakeBotApi(BaseRequest):
     def file(self, file_id: str) -> StoredFile | None:
         """The stored file with that id, if any."""
         return self._files.get(file_id)
-
-    def parse(self, text: str, parse_mode: Any, entities: Any) -> tuple[str, tuple[Any, ...]]:
-        """Text and entities as Telegram stores them; 400 on markup Telegram refuses."""
-        try:
-            parsed = parse_text(
-                text,
-                parse_mode if isinstance(parse_mode, str) else None,
-                entities if isinstance(entities, list) else None,
-            )
-        except HtmlParseError as error:
-            raise ApiRefusal(400, f"Bad Request: {error}") from None
-        return parsed.text, parsed.entities
 
     def _download(self, url: str) -> tuple[int, bytes]:
         for stored in self._files.values():

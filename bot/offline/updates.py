@@ -25,7 +25,6 @@ from typing import Any
 from telegram import Bot, Update
 
 from bot.offline.chat_state import ChatMessage
-from bot.offline.html_text import utf16_length
 from bot.offline.methods import photo_sizes
 from bot.offline.transport import FakeBotApi
 
@@ -85,7 +84,7 @@ class UpdateFactory:
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             extra["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": utf16_length(command)}
+                {"type": "bot_command", "offset": 0, "length": _utf16_length(command)}
             ]
         message = self._user_message(user, text=text, entities=tuple(extra.get("entities", ())))
         return self._update({"message": message.to_dict(self.api.chat(user.id))})
@@ -226,3 +225,8 @@ class UpdateFactory:
         self._delivered[update_id] = serialized
         # PTB gets its own copy, as it would from the wire; the fake's state stays untouched.
         return Update.de_json(json.loads(serialized), self.bot)
+
+
+def _utf16_length(text: str) -> int:
+    """The length of `text` in UTF-16 code units, the unit of the Bot API's entity offsets."""
+    return len(text.encode("utf-16-le")) // 2

@@ -31,9 +31,6 @@ _TELEGRAM_WORDING = (
 
 def telegram_description(problem: str) -> str:
     """What Telegram would answer for a violation, for the lenient (non-strict) mode."""
-    if "can't parse entities" in problem:
-        detail = problem[problem.index("can't parse entities") :].rsplit(" (value ", 1)[0]
-        return f"Bad Request: {detail}"
     for marker, description in _TELEGRAM_WORDING:
         if marker in problem:
             return description

@@ -5,7 +5,7 @@ writes and the update id it records commit together or not at all.
 """
 
 from storage.repositories.assessments import (
-    SUBMITTABLE_STATES,
+    EDITABLE_STATES,
     InvalidTransition,
     answers_of,
     get_assessment,
@@ -42,8 +42,11 @@ from storage.repositories.evidence import (
     add_claim,
     add_evidence,
     claims_of,
+    drop_pending_claim,
     evidence_counts,
     note_unique_id,
+    pending_claim,
+    set_claim_reason,
 )
 from storage.repositories.invites import (
     RedeemOutcome,
@@ -65,6 +68,7 @@ from storage.repositories.orgs import (
     find_town,
     get_or_create_county,
     get_or_create_town,
+    town_name,
     upsert_branch,
 )
 from storage.repositories.people import find_person, get_or_create_person
@@ -88,8 +92,8 @@ from storage.repositories.updates import mark_update_processed, prune_processed_
 
 __all__ = [
     "DEFAULT_REMINDER_DAYS",
+    "EDITABLE_STATES",
     "ENDED_STATES",
-    "SUBMITTABLE_STATES",
     "AmbiguousOrgName",
     "AssessmentMarks",
     "AssessmentView",
@@ -116,6 +120,7 @@ __all__ = [
     "cycle_rubric_text",
     "cycles_of",
     "deliveries_of_town",
+    "drop_pending_claim",
     "end_delivery",
     "evidence_counts",
     "expire_stale_sendings",
@@ -141,6 +146,7 @@ __all__ = [
     "note_unique_id",
     "open_cycle",
     "owe_delivery",
+    "pending_claim",
     "prune_processed_updates",
     "recent_failed_attempts",
     "record_audit",
@@ -154,8 +160,10 @@ __all__ = [
     "secretary_standing",
     "set_answer",
     "set_card",
+    "set_claim_reason",
     "set_position",
     "submit_assessment",
+    "town_name",
     "town_progress",
     "upsert_branch",
 ]

@@ -1,10 +1,11 @@
-"""The one place that knows `INSERT ... ON CONFLICT` is spelled per dialect.
+"""Where the two dialects differ (`INSERT ... ON CONFLICT`), and statements built once.
 
-Statements on the answer path are built once, at import, for both dialects (`per_dialect`) and
-executed with parameters on the session's connection: building a statement and its cache key,
-and the session's per-statement bookkeeping, cost more than SQLite takes to run it. Those
-statements do not autoflush: an ORM object added in the same transaction is flushed before
-them only if the caller flushes (every repository that adds one flushes it itself).
+The statements every button press runs (see `storage.repositories.standing`, `marks`,
+`assessments`, `updates`) are module constants with bound parameters, run on the session:
+building a statement and its cache key costs several times what SQLite takes to run it, and a
+press runs six of them. `BENCHMARKS.md` has the figures. Those constants are Core statements on
+the tables (`table_of`), since the ORM's bulk INSERT/UPDATE machinery costs as much again; an
+upsert exists once per dialect (`per_dialect`).
 """
 
 from __future__ import annotations

@@ -7,14 +7,13 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Answer, AnswerSource, Assessment, AssessmentState
 from storage.repositories._dialect import dialect_name, insert_for, per_dialect, table_of
 from storage.repositories.audit import record_audit
 
 __all__ = [
-    "SUBMITTABLE_STATES",
+    "EDITABLE_STATES",
     "InvalidTransition",
     "answers_of",
     "get_assessment",
@@ -26,27 +25,39 @@ __all__ = [
     "submit_assessment",
 ]
 
-# A secretary may submit a first time, or again after the town returned it for revision.
-SUBMITTABLE_STATES = frozenset({AssessmentState.IN_PROGRESS, AssessmentState.RETURNED})
-
+# The states in which the secretary may change answers, evidence and claims, and submit: while
+# answering, and again once the town returns it for revision. Every other state is locked.
+EDITABLE_STATES = frozenset({AssessmentState.IN_PROGRESS, AssessmentState.RETURNED})
 
 _ANSWER = table_of(Answer)
 _ASSESSMENT = table_of(Assessment)
-_ANSWER_VALUES = ("level_key", "score", "answered_by", "answered_at")
-# The answer path's writes, built once and run with parameters (see `_dialect`).
+# The answer path's writes, built once (see `_dialect`).
 _UPSERT_ANSWER = per_dialect(
-    lambda insert: (statement := insert(_ANSWER)).on_conflict_do_update(
+    lambda insert: (upsert := insert(_ANSWER)).on_conflict_do_update(
         index_elements=["assessment_id", "item_id", "source"],
-        set_={name: statement.excluded[name] for name in _ANSWER_VALUES},
+        set_={
+            "level_key": upsert.excluded.level_key,
+            "score": upsert.excluded.score,
+            "answered_by": upsert.excluded.answered_by,
+            "answered_at": upsert.excluded.answered_at,
+        },
     )
 )
+# The version is bumped in SQL, so two writers cannot both read one version and write the next.
 _MOVE = (
     update(_ASSESSMENT)
     .where(_ASSESSMENT.c.id == bindparam("assessment_id"))
-    .values(current_item_id=bindparam("item_id"), version=_ASSESSMENT.c.version + 1)
+    .values(
+        current_item_id=bindparam("item_id"),
+        version=_ASSESSMENT.c.version + 1,
+        updated_at=bindparam("now"),
+    )
     .returning(_ASSESSMENT.c.version)
 )
-_MOVE_AT = _MOVE.values(updated_at=bindparam("now"))
+# Read on every press for the card (built once: see `_dialect`).
+_ANSWERS_OF = select(Answer.item_id, Answer.level_key, Answer.score).where(
+    Answer.assessment_id == bindparam("assessment_id"), Answer.source == bindparam("source")
+)
 _SET_CARD = (
     update(_ASSESSMENT)
     .where(_ASSESSMENT.c.id == bindparam("assessment_id"))
@@ -121,11 +132,8 @@ def answers_of(
     session: Session, assessment_id: int, source: AnswerSource = AnswerSource.SELF
 ) -> dict[str, str | Decimal]:
     """Returns `{item_id: level key or score}` of one source's current answers."""
-    rows = session.execute(
-        select(Answer.item_id, Answer.level_key, Answer.score).where(
-            Answer.assessment_id == assessment_id, Answer.source == source
-        )
-    )
+    parameters = {"assessment_id": assessment_id, "source": source}
+    rows = session.connection().execute(_ANSWERS_OF, parameters).all()
     answers: dict[str, str | Decimal] = {}
     for item_id, level_key, score in rows:
         if level_key is not None:
@@ -169,17 +177,14 @@ def set_answer(
     )
 
 
-def set_position(
-    session: Session, assessment_id: int, item_id: str | None, now: datetime | None = None
-) -> int:
+def set_position(session: Session, assessment_id: int, item_id: str | None, now: datetime) -> int:
     """Moves the secretary to `item_id` and bumps the version; returns the new version.
 
     The version lets a handler refuse a press on a card that no longer shows the current item.
     """
-    parameters: dict[str, object] = {"assessment_id": assessment_id, "item_id": item_id}
-    if now is not None:
-        parameters["now"] = now
-    version = session.connection().execute(_MOVE if now is None else _MOVE_AT, parameters).scalar()
+    version = session.connection().scalar(
+        _MOVE, {"assessment_id": assessment_id, "item_id": item_id, "now": now}
+    )
     if version is None:
         raise LookupError(f"no assessment {assessment_id}")
     return int(version)
@@ -190,51 +195,38 @@ def set_card(
 ) -> None:
     """Remembers which message is the assessment's card, edited in place."""
     session.connection().execute(
-        _SET_CARD,
-        {"assessment_id": assessment_id, "chat_id": chat_id, "message_id": message_id},
+        _SET_CARD, {"assessment_id": assessment_id, "chat_id": chat_id, "message_id": message_id}
     )
 
 
 def submit_assessment(
     session: Session,
-    assessment: Assessment,
+    assessment_id: int,
     declared_stars: int,
     person_id: int | None,
     now: datetime,
 ) -> Assessment:
     """Submits (locks) the self-assessment with the declared level, and audits it.
 
+    The row is locked first (see `get_assessment_for_update`), so a double press cannot submit
+    twice.
+
     Raises:
-        InvalidTransition: it is neither in progress nor returned for revision.
+        LookupError: there is no such assessment.
+        InvalidTransition: it is not in one of the `EDITABLE_STATES`.
     """
+    assessment = get_assessment_for_update(session, assessment_id)
+    if assessment is None:
+        raise LookupError(f"no assessment {assessment_id}")
+    if assessment.state not in EDITABLE_STATES:
+        raise InvalidTransition(assessment.id, assessment.state, AssessmentState.SUBMITTED)
     old = {"state": assessment.state, "declared_stars": assessment.declared_stars}
-    # The state check is in the UPDATE itself, so a double press cannot submit twice, and the
-    # version is bumped in SQL, where set_position's bumps are already counted.
-    changed = session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.state.in_(SUBMITTABLE_STATES))
-        .values(
-            state=AssessmentState.SUBMITTED,
-            declared_stars=declared_stars,
-            submitted_at=now,
-            updated_at=now,
-            version=Assessment.version + 1,
-        )
-        .returning(Assessment.version)
-        .execution_options(synchronize_session=False)
-    )
-    version = changed.scalar_one_or_none()
-    if version is None:
-        current = session.scalar(select(Assessment.state).where(Assessment.id == assessment.id))
-        raise InvalidTransition(assessment.id, str(current), AssessmentState.SUBMITTED)
-    for name, value in (
-        ("state", AssessmentState.SUBMITTED.value),
-        ("declared_stars", declared_stars),
-        ("submitted_at", now),
-        ("updated_at", now),
-        ("version", version),
-    ):
-        set_committed_value(assessment, name, value)
+    assessment.state = AssessmentState.SUBMITTED
+    assessment.declared_stars = declared_stars
+    assessment.submitted_at = now
+    assessment.updated_at = now
+    assessment.version += 1
+    session.flush()
     record_audit(
         session,
         person_id,

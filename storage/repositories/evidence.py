@@ -6,13 +6,22 @@ import hashlib
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Claim, ClaimDirection, ClaimStatus, Evidence, EvidenceKind
 from storage.repositories._dialect import insert_for
 
-__all__ = ["add_claim", "add_evidence", "claims_of", "evidence_counts", "note_unique_id"]
+__all__ = [
+    "add_claim",
+    "add_evidence",
+    "claims_of",
+    "drop_pending_claim",
+    "evidence_counts",
+    "note_unique_id",
+    "pending_claim",
+    "set_claim_reason",
+]
 
 
 def note_unique_id(text: str) -> str:
@@ -61,13 +70,17 @@ def add_evidence(
     return session.scalar(statement) is not None
 
 
+# Read on every press, to show the card's evidence count (built once: see `_dialect`).
+_EVIDENCE_COUNTS = (
+    select(Evidence.item_id, func.count())
+    .where(Evidence.assessment_id == bindparam("assessment_id"))
+    .group_by(Evidence.item_id)
+)
+
+
 def evidence_counts(session: Session, assessment_id: int) -> dict[str, int]:
     """Returns `{item_id: number of pieces of evidence}` for the items that have any."""
-    rows = session.execute(
-        select(Evidence.item_id, func.count())
-        .where(Evidence.assessment_id == assessment_id)
-        .group_by(Evidence.item_id)
-    )
+    rows = session.connection().execute(_EVIDENCE_COUNTS, {"assessment_id": assessment_id})
     return {item_id: int(count) for item_id, count in rows}
 
 
@@ -105,3 +118,36 @@ def claims_of(
     if direction is not None:
         query = query.where(Claim.direction == direction)
     return list(session.scalars(query.order_by(Claim.created_at, Claim.id)).all())
+
+
+def _pending(assessment_id: int, person_id: int) -> ColumnElement[bool]:
+    """The condition of a claim this person declared that still waits for its reason."""
+    return and_(
+        Claim.assessment_id == assessment_id,
+        Claim.created_by == person_id,
+        Claim.reason.is_(None),
+    )
+
+
+def pending_claim(session: Session, assessment_id: int, person_id: int) -> Claim | None:
+    """Returns the person's claim on the assessment still waiting for its reason, if any.
+
+    A declared claim without a reason is the question the secretary's next text answers.
+    """
+    return session.scalar(
+        select(Claim).where(_pending(assessment_id, person_id)).order_by(Claim.id).limit(1)
+    )
+
+
+def drop_pending_claim(session: Session, assessment_id: int, person_id: int) -> bool:
+    """Deletes the person's claims still waiting for their reason; True when there was one."""
+    deleted = session.execute(
+        delete(Claim).where(_pending(assessment_id, person_id)).returning(Claim.id)
+    )
+    return bool(deleted.all())
+
+
+def set_claim_reason(session: Session, claim: Claim, reason: str) -> None:
+    """Gives a declared claim its reason, which completes the declaration."""
+    claim.reason = reason
+    session.flush()

@@ -27,6 +27,7 @@ __all__ = [
     "get_or_create_county",
     "get_or_create_town",
     "org_label",
+    "town_name",
     "upsert_branch",
 ]
 
@@ -253,3 +254,15 @@ def org_label(session: Session, role: str, org_id: int) -> str:
     branch = session.get(Branch, org_id)
     town = session.get(Town, branch.town_id) if branch else None
     return f"{town.name}/{branch.name}" if branch and town else f"#{org_id}"
+
+
+def town_name(session: Session, town_id: int) -> str:
+    """Returns the name of the town with this id.
+
+    Raises:
+        LookupError: there is no such town.
+    """
+    name = session.scalar(select(Town.name).where(Town.id == town_id))
+    if name is None:
+        raise LookupError(f"no town {town_id}")
+    return name

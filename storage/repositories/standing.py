@@ -1,35 +1,20 @@
-"""Where a secretary stands, in one query: person, branch, newest cycle, assessment and marks.
+"""Where a secretary stands, in one query: person, branch, newest cycle and assessment.
 
-Every button press starts here, so this is one round trip instead of five (person, role grant,
-cycle, assessment, and the card's answers and evidence counts), built once at import and read
-as plain columns into small frozen views: the ORM's loading of three entities cost more than
-SQLite takes to run the query. The rubric text
-stays unread: the caller keeps parsed rubrics by SHA-256 and fetches the text only on a cache
-miss (`cycle_rubric_text`).
+Every button press starts here. The rows come back as small frozen views, so a handler reads
+the standing as it was when the transaction read it and changes it only through repositories.
+The rubric text stays unread: the caller keeps parsed rubrics by SHA-256 and fetches the text
+only on a cache miss (`cycle_rubric_text`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import (
-    CompoundSelect,
-    and_,
-    bindparam,
-    cast,
-    literal,
-    null,
-    select,
-    union_all,
-)
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import Assessment, Branch, Cycle, Person, Role, RoleGrant
-from storage.repositories._dialect import table_of
-from storage.repositories.marks import MARK_TYPES, AssessmentMarks, add_mark, marks_of
 
 __all__ = [
     "AssessmentView",
@@ -93,106 +78,80 @@ class SecretaryStanding:
     """A bound secretary's position; `cycle` and `assessment` are None until they exist.
 
     `cycle` is the branch's town's newest cycle whatever its state (a closed one too, so the
-    caller can say "closed" rather than "not started"); `marks` are the assessment's answers
-    and evidence counts as `assessment_marks` reads them, None when there is no assessment.
+    caller can say "closed" rather than "not started").
     """
 
     person_id: int
     branch: BranchView
     cycle: CycleView | None
     assessment: AssessmentView | None
-    marks: AssessmentMarks | None = None
 
 
-_STANDING_KIND = "standing"
-
-
-def _names(view: type) -> tuple[str, ...]:
-    """The view's field names, in order: its columns in the query."""
-    return tuple(field.name for field in fields(view))
-
-
-_PERSON, _GRANT, _BRANCH, _CYCLE, _ASSESSMENT = (
-    table_of(model) for model in (Person, RoleGrant, Branch, Cycle, Assessment)
-)
-# Labelled apart: four of the tables have an `id`.
-_STANDING_COLUMNS = (
-    _PERSON.c.id.label("person_id"),
-    *(_BRANCH.c[name].label(f"branch_{name}") for name in _names(BranchView)),
-    *(_CYCLE.c[name].label(f"cycle_{name}") for name in _names(CycleView)),
-    *(_ASSESSMENT.c[name].label(f"assessment_{name}") for name in _names(AssessmentView)),
-)
-_WHERE_SECRETARY = (
-    select(*_STANDING_COLUMNS)
-    .select_from(
-        _PERSON.join(_GRANT, _GRANT.c.person_id == _PERSON.c.id)
-        .join(_BRANCH, _BRANCH.c.id == _GRANT.c.org_id)
-        .outerjoin(_CYCLE, _CYCLE.c.town_id == _BRANCH.c.town_id)
-        .outerjoin(
-            _ASSESSMENT,
-            and_(_ASSESSMENT.c.branch_id == _BRANCH.c.id, _ASSESSMENT.c.cycle_id == _CYCLE.c.id),
-        )
+# Every update of a secretary starts with this query: built once, run with the user's id.
+_STANDING = (
+    select(
+        Person.id.label("person_id"),
+        Branch.id.label("branch_id"),
+        Branch.town_id,
+        Branch.name.label("branch_name"),
+        Branch.category,
+        Cycle.id.label("cycle_id"),
+        Cycle.year,
+        Cycle.state.label("cycle_state"),
+        Cycle.deadline_at,
+        Cycle.rubric_sha256,
+        Assessment.id.label("assessment_id"),
+        Assessment.state.label("assessment_state"),
+        Assessment.version,
+        Assessment.current_item_id,
+        Assessment.card_chat_id,
+        Assessment.card_message_id,
+        Assessment.declared_stars,
+    )
+    .join(RoleGrant, RoleGrant.person_id == Person.id)
+    .join(Branch, Branch.id == RoleGrant.org_id)
+    .outerjoin(Cycle, Cycle.town_id == Branch.town_id)
+    .outerjoin(
+        Assessment, and_(Assessment.branch_id == Branch.id, Assessment.cycle_id == Cycle.id)
     )
     .where(
-        _PERSON.c.telegram_id == bindparam("telegram_id"),
-        _GRANT.c.role == Role.SECRETARY,
-        _GRANT.c.revoked_at.is_(None),
+        Person.telegram_id == bindparam("telegram_id"),
+        RoleGrant.role == Role.SECRETARY,
+        RoleGrant.revoked_at.is_(None),
     )
-    .order_by(_GRANT.c.granted_at.desc(), _CYCLE.c.year.desc())
+    .order_by(RoleGrant.granted_at.desc(), Cycle.year.desc())
     .limit(1)
-    .cte("standing")
 )
-# The standing row, then its assessment's marks (answers and evidence counts), in one union:
-# every press reads both, and one statement is one round trip fewer. Each row says what it is
-# in its first column; the standing row's mark columns and the marks' standing columns are
-# NULL. The first select types the columns: its NULLs are cast (the score stays a Decimal, and
-# PostgreSQL, which types a union pairwise, does not take two bare NULLs for text).
-_STANDING: CompoundSelect[Any] = union_all(
-    select(
-        literal(_STANDING_KIND).label("kind"),
-        *_WHERE_SECRETARY.c,
-        *(cast(null(), kind).label(f"mark_{n}") for n, kind in enumerate(MARK_TYPES)),
-    ),
-    *marks_of(
-        select(_WHERE_SECRETARY.c.assessment_id).scalar_subquery(),
-        *(null() for _ in _STANDING_COLUMNS),
-    ),
-)
-_BRANCH_END = 2 + len(_names(BranchView))
-_CYCLE_END = _BRANCH_END + len(_names(CycleView))
-_ASSESSMENT_END = _CYCLE_END + len(_names(AssessmentView))
 
 
 def secretary_standing(session: Session, telegram_id: int) -> SecretaryStanding | None:
     """Returns the standing of the active secretary with this Telegram id, or None if unbound.
 
-    The standing carries the assessment's marks, read in the same statement.
-
     Args:
         session: the caller's transaction.
         telegram_id: the numeric Telegram user id.
     """
-    standing: Sequence[Any] | None = None
-    marks = AssessmentMarks()
-    # All rows at once: iterating the result would fetch them one call at a time.
-    for row in session.connection().execute(_STANDING, {"telegram_id": telegram_id}).all():
-        kind = row[0]
-        if kind == _STANDING_KIND:
-            standing = row
-        else:
-            add_mark(marks, kind, row[-4], row[-3], row[-2], row[-1])
-    if standing is None:
+    row = session.connection().execute(_STANDING, {"telegram_id": telegram_id}).first()
+    if row is None:
         return None
-    cycle = standing[_BRANCH_END:_CYCLE_END]
-    assessment = standing[_CYCLE_END:_ASSESSMENT_END]
-    exists = assessment[0] is not None
-    return SecretaryStanding(
-        standing[1],
-        BranchView(*standing[2:_BRANCH_END]),
-        CycleView(*cycle) if cycle[0] is not None else None,
-        AssessmentView(*assessment) if exists else None,
-        marks if exists else None,
-    )
+    branch = BranchView(row.branch_id, row.town_id, row.branch_name, row.category)
+    cycle = None
+    if row.cycle_id is not None:
+        cycle = CycleView(
+            row.cycle_id, row.year, row.cycle_state, row.deadline_at, row.rubric_sha256
+        )
+    assessment = None
+    if row.assessment_id is not None:
+        assessment = AssessmentView(
+            row.assessment_id,
+            row.assessment_state,
+            row.version,
+            row.current_item_id,
+            row.card_chat_id,
+            row.card_message_id,
+            row.declared_stars,
+        )
+    return SecretaryStanding(row.person_id, branch, cycle, assessment)
 
 
 def cycle_rubric_text(session: Session, cycle_id: int) -> str:

@@ -13,7 +13,7 @@ from storage.repositories._dialect import dialect_name, per_dialect, table_of
 __all__ = ["mark_update_processed", "prune_processed_updates"]
 
 _PROCESSED = table_of(ProcessedUpdate)
-# Every update starts with this statement: built once, run with parameters.
+# Every update starts with this statement (built once: see `_dialect`).
 _MARK = per_dialect(
     lambda insert: (
         insert(_PROCESSED)
@@ -29,13 +29,10 @@ def mark_update_processed(session: Session, update_id: int, now: datetime) -> bo
     Call it in the same transaction as the handler's write: if the write rolls back, so does the
     mark, and Telegram's retry is handled afresh.
     """
-    statement = _MARK[dialect_name(session)]
-    row = (
-        session.connection()
-        .execute(statement, {"update_id": update_id, "processed_at": now})
-        .first()
+    inserted = session.connection().execute(
+        _MARK[dialect_name(session)], {"update_id": update_id, "processed_at": now}
     )
-    return row is not None
+    return inserted.first() is not None
 
 
 def prune_processed_updates(session: Session, before: datetime) -> int:

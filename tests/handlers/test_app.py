@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 import pytest
 from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 import handlers.sitting
-from bot.app import COMMANDS, SWITCH_INTERVAL_SECONDS, build_application, prepare_application
+from bot.app import COMMANDS, build_application, prepare_application
 from bot.cli import app as cli
 from bot.offline import FakeBotApi, FakeUser
 from bot.settings import Settings
@@ -33,23 +32,6 @@ async def test_prepare_opens_the_database_and_sets_chinese_commands(sqlite_url: 
     assert sent[1]["description"] == text("commands.assess")
     assert app.bot_data.database is None
     api.assert_no_violations()
-
-
-async def test_prepare_shortens_the_gil_switch_interval_for_the_database_thread(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sys, "setswitchinterval", lambda seconds: chosen.append(seconds))
-    chosen: list[float] = []
-    app = build_application(offline_settings(sqlite_url), request=FakeBotApi())
-    await app.initialize()
-    try:
-        await prepare_application(app)
-    finally:
-        await app.shutdown()
-        await app.post_shutdown(app)  # type: ignore[misc]
-
-    assert chosen == [SWITCH_INTERVAL_SECONDS]
-    assert SWITCH_INTERVAL_SECONDS < 0.005  # shorter than Python's default
 
 
 def test_build_without_token_or_transport_refuses() -> None:

@@ -139,7 +139,7 @@ async def test_previous_skip_and_contents_move_the_card(bot: Harness, secretary:
     await bot.press(secretary, "跳过 ➡")
     await bot.press(secretary, "跳过 ➡")
     after_skips = card_number(bot, secretary)
-    await bot.press(secretary, "⬅ 上一题")
+    await bot.press(secretary, "⬅ 上一项")
     after_previous = card_number(bot, secretary)
     await bot.press(secretary, "📋 目录")
     contents = bot.last(secretary)
@@ -173,3 +173,22 @@ async def test_status_shows_deadline_in_local_time_and_progress(
     assert "截止时间：2026年12月31日 23:59（还剩 30 天）" in status
     assert "已答 1/38 项" in status
     assert text("status.state.in_progress") in status
+
+
+async def test_status_names_the_level_a_recommendation_is_for(
+    bot: Harness, secretary: FakeUser
+) -> None:
+    await start_assessing(bot, secretary)
+    await bot.press(secretary, "📮 申报")
+    await bot.press(secretary, "五星级")
+    await bot.press(secretary, "确认申报")
+
+    def recommend(session: Any) -> None:
+        session.scalar(select(Assessment)).state = AssessmentState.RECOMMENDED
+
+    await bot.database.run(recommend)
+    await bot.send(secretary, "/status")
+
+    assert bot.last(secretary).text.splitlines()[-1] == (
+        "状态：已推荐为五星级，待县级复核，申报等次：五星级"
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from handlers.catalogue import CatalogueError, has_key, keys, placeholders, text
+from storage.models import AssessmentState
 
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 BOT = HANDLERS.parent / "bot"
@@ -101,3 +102,29 @@ def test_a_missing_placeholder_raises_naming_it() -> None:
 def test_nested_keys_are_joined_with_dots() -> None:
     assert {"assessment.button.skip", "status.state.submitted"} <= keys()
     assert placeholders("assessment.card") >= {"area", "number", "total"}
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (AssessmentState.IN_PROGRESS, "自评中"),
+        (AssessmentState.OVERDUE, "逾期未申报，自评已锁定，请联系镇党委"),
+        (AssessmentState.SUBMITTED, "已申报，待镇党委考评"),
+        (AssessmentState.RETURNED, "镇党委已退回，请修改后重新申报"),
+        (AssessmentState.REVIEWED, "镇党委已考评，待党委会议研究确定等次"),
+        (AssessmentState.TOWN_DECIDED, "镇党委已研究确定等次，待统一命名"),
+        (AssessmentState.RECOMMENDED, "已推荐为五星级，待县级复核"),
+        (AssessmentState.COUNTY_APPROVED, "县级复核通过，待命名为五星级党支部"),
+        (AssessmentState.COUNTY_REJECTED, "县级复核未通过五星级，待镇党委确定等次"),
+        (AssessmentState.NAMED, "已统一命名，等次以镇党委通知为准"),
+    ],
+)
+def test_every_assessment_state_has_a_status_label(state: AssessmentState, expected: str) -> None:
+    assert text(f"status.state.{state.value}", top_level="五星级") == expected
+
+
+def test_the_status_labels_cover_exactly_the_assessment_states() -> None:
+    labelled = {
+        key.removeprefix("status.state.") for key in keys() if key.startswith("status.state.")
+    }
+    assert labelled == {state.value for state in AssessmentState}

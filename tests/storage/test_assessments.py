@@ -149,7 +149,7 @@ async def test_submitting_locks_the_assessment_and_audits_old_and_new(database) 
         assessment = seed_assessment(session)
         repo.set_position(session, assessment.id, "team.study", NOW)
         person = repo.get_or_create_person(session, 1001)
-        submitted = repo.submit_assessment(session, assessment, 4, person.id, later)
+        submitted = repo.submit_assessment(session, assessment.id, 4, person.id, later)
         return assessment, submitted
 
     assessment, submitted = await database.run(first_transaction)
@@ -176,9 +176,9 @@ async def test_submitting_locks_the_assessment_and_audits_old_and_new(database) 
 async def test_submitting_twice_is_refused_and_writes_nothing_more(database) -> None:
     def first_transaction(session: Session) -> Any:
         assessment = seed_assessment(session)
-        repo.submit_assessment(session, assessment, 4, None, NOW)
+        repo.submit_assessment(session, assessment.id, 4, None, NOW)
         with pytest.raises(repo.InvalidTransition, match="'submitted'"):
-            repo.submit_assessment(session, assessment, 5, None, NOW)
+            repo.submit_assessment(session, assessment.id, 5, None, NOW)
         entries = (session.scalars(select(AuditEntry))).all()
         return entries
 

@@ -13,17 +13,20 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, Table, func, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from storage.database import create_database, open_database, upgrade_database
-from storage.engine import default_database_url
+from storage.engine import alembic_config, default_database_url
 from storage.models import Base, Delivery, DeliveryKind, ProcessedUpdate, ReviewScore
 from storage.repositories import get_or_create_person, owe_delivery
 from tests.storage.seed import NOW, seed_assessment
 
 SHANGHAI = timezone(timedelta(hours=8))
+# The newest migration, which a migrated database records as its version.
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _drift(metadata: MetaData):  # type: ignore[no-untyped-def]
@@ -59,12 +62,21 @@ async def test_first_use_creates_and_migrates_a_sqlite_file(tmp_path: Path) -> N
         )
     finally:
         await database.dispose()
-    assert (path.exists(), person.telegram_id, len(versions)) == (True, 42, 1)
+    assert (path.exists(), person.telegram_id, versions) == (True, 42, [HEAD])
 
 
-async def test_upgrading_twice_changes_nothing(sqlite_url: str) -> None:
+async def test_upgrading_twice_leaves_one_head_revision_and_no_drift(sqlite_url: str) -> None:
     await upgrade_database(sqlite_url)
     await upgrade_database(sqlite_url)
+    database = create_database(sqlite_url)
+    try:
+        versions = await database.run(
+            lambda session: session.scalars(text("SELECT version_num FROM alembic_version")).all()
+        )
+        differences = await database.run(_drift(Base.metadata))
+    finally:
+        await database.dispose()
+    assert (versions, differences) == ([HEAD], [])
 
 
 @pytest.mark.parametrize(
@@ -139,14 +151,17 @@ def test_default_database_url_is_a_sqlite_file(monkeypatch: pytest.MonkeyPatch) 
 
 
 @pytest.mark.parametrize(
-    "written",
+    ("written", "expected"),
     [
-        datetime(2026, 12, 31, 23, 59, 59, tzinfo=SHANGHAI),
-        datetime(2027, 1, 1, 0, 0, 0, 123456, tzinfo=UTC),
-        datetime(2026, 6, 30, 16, 0, tzinfo=timezone(timedelta(hours=-5))),
+        (datetime(2026, 12, 31, 23, 59, 59, tzinfo=SHANGHAI), "2026-12-31T15:59:59+00:00"),
+        (datetime(2027, 1, 1, 0, 0, 0, 123456, tzinfo=UTC), "2027-01-01T00:00:00.123456+00:00"),
+        (
+            datetime(2026, 6, 30, 16, 0, tzinfo=timezone(timedelta(hours=-5))),
+            "2026-06-30T21:00:00+00:00",
+        ),
     ],
 )
-async def test_times_round_trip_as_the_same_aware_utc_instant(database, written) -> None:
+async def test_times_round_trip_as_the_same_aware_utc_instant(database, written, expected) -> None:
     def first_transaction(session: Session) -> Any:
         session.add(ProcessedUpdate(update_id=1, processed_at=written))
 
@@ -157,7 +172,7 @@ async def test_times_round_trip_as_the_same_aware_utc_instant(database, written)
         return read
 
     read = await database.run(second_transaction)
-    assert (read, read.tzinfo, read.utcoffset()) == (written, UTC, timedelta(0))
+    assert (read.isoformat(), read.tzinfo) == (expected, UTC)
 
 
 async def test_naive_datetimes_are_refused(database) -> None:
@@ -169,10 +184,16 @@ async def test_naive_datetimes_are_refused(database) -> None:
 
 
 @pytest.mark.parametrize(
-    "score",
-    [Decimal("66.67"), Decimal("89.99999999999999"), Decimal("0.1"), Decimal("100"), Decimal(0)],
+    ("score", "expected"),
+    [
+        (Decimal("66.67"), "66.67"),
+        (Decimal("89.99999999999999"), "89.99999999999999"),
+        (Decimal("0.1"), "0.1"),
+        (Decimal("100"), "100"),
+        (Decimal(0), "0"),
+    ],
 )
-async def test_decimals_round_trip_exactly(database, score) -> None:
+async def test_decimals_round_trip_exactly(database, score, expected) -> None:
     def first_transaction(session: Session) -> Any:
         assessment = seed_assessment(session)
         session.add(ReviewScore(assessment_id=assessment.id, score=score, entered_at=NOW))
@@ -184,7 +205,7 @@ async def test_decimals_round_trip_exactly(database, score) -> None:
         return read
 
     read = await database.run(second_transaction)
-    assert (read, type(read)) == (score, Decimal)
+    assert (str(read), type(read)) == (expected, Decimal)
 
 
 async def test_fifty_concurrent_writers_on_sqlite_lose_no_update(sqlite_url: str) -> None:

@@ -1,4 +1,4 @@
-"""The answer path's two reads: where a secretary stands, and the card's answers and evidence."""
+"""The answer path's reads: where a secretary stands, and the card's answers and evidence."""
 
 from __future__ import annotations
 
@@ -73,15 +73,15 @@ async def test_a_revoked_secretary_has_no_standing(database) -> None:
     assert await database.run(read) is None
 
 
-async def test_the_marks_are_the_own_answers_and_the_evidence_counts_in_one_read(
-    database,
-) -> None:
+async def test_the_marks_are_the_own_answers_and_the_evidence_counts(database) -> None:
     def seed(session: Session) -> Assessment:
         assessment = seed_assessment(session)
         for item_id, answer, source in [
             ("team.study", "full", AnswerSource.SELF),
             ("team.elections", "none", AnswerSource.SELF),
+            ("team.y", Decimal("1.5"), AnswerSource.SELF),
             ("team.study", Decimal("2.5"), AnswerSource.REVIEWER),
+            ("team.x", Decimal("2"), AnswerSource.REVIEWER),
         ]:
             repo.set_answer(session, assessment.id, item_id, answer, source, None, NOW)
         for item_id, file_id in [("team.study", "a"), ("team.study", "b"), ("rules.x", "c")]:
@@ -91,55 +91,33 @@ async def test_the_marks_are_the_own_answers_and_the_evidence_counts_in_one_read
         return assessment
 
     assessment = await database.run(seed)
-
-    def read(session: Session) -> tuple[object, object, object]:
-        return (
-            repo.assessment_marks(session, assessment.id),
-            repo.answers_of(session, assessment.id),
-            repo.evidence_counts(session, assessment.id),
-        )
-
-    marks, answers, counts = await database.run(read)
-    assert marks == repo.AssessmentMarks(answers, counts)
+    marks = await database.run(lambda session: repo.assessment_marks(session, assessment.id))
     assert marks == repo.AssessmentMarks(
-        {"team.study": "full", "team.elections": "none"}, {"team.study": 2, "rules.x": 1}
+        {"team.study": "full", "team.elections": "none", "team.y": Decimal("1.5")},
+        {"team.study": 2, "rules.x": 1},
     )
 
 
-async def test_the_standing_carries_the_marks_of_its_assessment_and_none_without_one(
+async def test_an_assessment_without_answers_or_evidence_has_empty_marks(database) -> None:
+    assessment = await database.run(seed_assessment)
+    marks = await database.run(lambda session: repo.assessment_marks(session, assessment.id))
+    assert marks == repo.AssessmentMarks({}, {})
+
+
+async def test_a_secretary_whose_branch_has_not_started_stands_in_the_cycle_without_one(
     database,
 ) -> None:
     def seed(session: Session) -> None:
-        assessment = seed_assessment(session)
-        person = repo.get_or_create_person(session, 1001)
-        repo.grant_role(session, person, Role.SECRETARY, assessment.branch_id, NOW)
-        repo.set_answer(session, assessment.id, "team.study", "full", AnswerSource.SELF, None, NOW)
-        repo.set_answer(
-            session, assessment.id, "team.x", Decimal("2.5"), AnswerSource.REVIEWER, None, NOW
-        )
-        repo.set_answer(
-            session, assessment.id, "team.y", Decimal("1.5"), AnswerSource.SELF, None, NOW
-        )
-        for file_id in ("a", "b"):
-            repo.add_evidence(
-                session, assessment.id, "rules.x", EvidenceKind.PHOTO, file_id, None, NOW
-            )
+        seed_assessment(session)
         other = seed_branch(session, name="西村党支部")
         unstarted = repo.get_or_create_person(session, 1002)
         repo.grant_role(session, unstarted, Role.SECRETARY, other.id, NOW)
 
     await database.run(seed)
-    standing, unstarted = await database.run(
-        lambda session: (
-            repo.secretary_standing(session, 1001),
-            repo.secretary_standing(session, 1002),
-        )
+    unstarted = await database.run(lambda session: repo.secretary_standing(session, 1002))
+    assert unstarted is not None and unstarted.cycle is not None
+    assert (unstarted.branch.name, unstarted.cycle.year, unstarted.assessment) == (
+        "西村党支部",
+        2026,
+        None,
     )
-    assert standing is not None and unstarted is not None
-    assert standing.marks == repo.AssessmentMarks(
-        {"team.study": "full", "team.y": Decimal("1.5")}, {"rules.x": 2}
-    )
-    assert standing.marks == await database.run(
-        lambda session: repo.assessment_marks(session, standing.assessment.id)
-    )
-    assert (unstarted.assessment, unstarted.marks) == (None, None)
