@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import traceback
 
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
@@ -11,7 +10,7 @@ from telegram.error import BadRequest, TelegramError
 from handlers.catalogue import text
 from handlers.context import Context
 
-__all__ = ["handle_error", "is_harmless_bad_request", "redact"]
+__all__ = ["handle_error", "is_harmless_bad_request"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +31,6 @@ def is_harmless_bad_request(error: BaseException) -> bool:
     return any(harmless in message for harmless in _HARMLESS_BAD_REQUESTS)
 
 
-def redact(report: str, token: str | None) -> str:
-    """Removes the bot token from a log text (PTB puts it in request URLs)."""
-    if token:
-        report = report.replace(token, "<bot token>")
-    return report
-
-
 async def handle_error(update: object, context: Context) -> None:
     """Logs an unexpected error with its traceback and tells the user something went wrong."""
     error = context.error
@@ -47,11 +39,12 @@ async def handle_error(update: object, context: Context) -> None:
     if is_harmless_bad_request(error):
         logger.debug("ignored harmless Bot API answer: %s", error)
         return
-    report = "".join(traceback.format_exception(error))
+    # The token can appear in a traceback (PTB puts it in request URLs): the redacting filter
+    # `bot.logs.configure_logging` puts on every root handler removes it.
     logger.error(
-        "update %s failed:\n%s",
+        "update %s failed",
         update.update_id if isinstance(update, Update) else update,
-        redact(report, context.bot.token),
+        exc_info=error,
     )
     if isinstance(update, Update):
         await _tell_user(update, context)

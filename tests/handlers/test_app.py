@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 import handlers.sitting
 from bot.app import COMMANDS, build_application, prepare_application
 from bot.cli import app as cli
+from bot.logs import RedactingFilter
 from bot.offline import FakeBotApi, FakeUser
 from bot.settings import Settings
 from handlers.catalogue import text
@@ -116,6 +117,8 @@ async def test_an_unexpected_error_is_logged_without_the_token_and_told_plainly(
         raise RuntimeError(f"boom with {token}")
 
     monkeypatch.setattr(handlers.sitting, "set_answer", crash)
+    # As in `pingxing run`: the redacting filter sits on every root handler.
+    caplog.handler.addFilter(RedactingFilter([token]))
     with caplog.at_level(logging.ERROR, logger="handlers.errors"):
         await bot.press(secretary, "完全做到")
 
