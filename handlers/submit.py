@@ -9,8 +9,6 @@ warning.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from telegram import InlineKeyboardMarkup
 
 from handlers.callbacks import CallbackData, Kind
@@ -36,7 +34,7 @@ def ask_declared_level(work: Work, sitting: Sitting, data: CallbackData) -> None
         answered=view.answered,
         total=len(sitting.items),
         basic=format_points(basic_points(sitting.rubric, sitting.items, view.answers)),
-        basic_total=format_points(sum((item.points for item in sitting.items), Decimal(0))),
+        basic_total=format_points(sitting.rubric.basic_total),
         unanswered_note=text("submit.unanswered_note", count=unanswered) if unanswered else "",
     )
     rows = [
