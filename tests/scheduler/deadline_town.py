@@ -118,7 +118,7 @@ def _prepare(session: Session, seed: Any) -> None:
     for item_id in ("team.study", "team.policy"):
         set_answer(session, east.id, item_id, "full", AnswerSource.SELF, None, NOW)
     west = get_or_create_assessment(session, seed.branches[WEST], cycle.id, NOW)
-    submit_assessment(session, west, 4, None, NOW)
+    submit_assessment(session, west.id, 4, None, NOW)
 
 
 @pytest.fixture

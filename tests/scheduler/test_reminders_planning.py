@@ -107,9 +107,8 @@ async def test_a_secretary_who_submits_has_their_pending_reminders_cancelled(
     assert east is not None
 
     def submit(session: Session) -> None:
-        from storage.models import Assessment
 
-        submit_assessment(session, session.get_one(Assessment, east.id), 4, None, NOW)
+        submit_assessment(session, east.id, 4, None, NOW)
 
     await town.run(submit)
     report = await plan(town, NOW + timedelta(days=1))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from handlers.callbacks import Kind, decode
 from handlers.catalogue import text
 from handlers.reminders import render_digest, render_overdue, render_reminder
-from storage.models import Assessment, Delivery, DeliveryKind, DeliveryState
+from storage.models import Delivery, DeliveryKind, DeliveryState
 from storage.repositories import submit_assessment
 from storage.repositories.deliveries import claim_due_deliveries, mark_sent
 from storage.repositories.reminders import plan_deliveries
@@ -73,7 +73,7 @@ async def test_a_reminder_is_dropped_once_the_secretary_has_submitted(town: Town
     east = await town.assessment(EAST)
 
     def submit(session: Session) -> None:
-        submit_assessment(session, session.get_one(Assessment, east.id), 3, None, NOW)
+        submit_assessment(session, east.id, 3, None, NOW)
 
     await town.run(submit)
 
@@ -179,7 +179,7 @@ async def test_continuing_after_submitting_says_it_is_locked(town: Town2026) -> 
     east = await town.assessment(EAST)
 
     def submit(session: Session) -> None:
-        submit_assessment(session, session.get_one(Assessment, east.id), 3, None, NOW)
+        submit_assessment(session, east.id, 3, None, NOW)
 
     await town.run(submit)
     await harness.press(user, "继续自评", harness.last(user))

@@ -81,7 +81,6 @@ async def test_a_reminder_to_a_secretary_who_has_just_submitted_is_dropped_at_se
 ) -> None:
     from sqlalchemy.orm import Session
 
-    from storage.models import Assessment
     from storage.repositories import submit_assessment
     from tests.scheduler.deadline_town import EAST
 
@@ -90,7 +89,7 @@ async def test_a_reminder_to_a_secretary_who_has_just_submitted_is_dropped_at_se
     assert east is not None
 
     def submit(session: Session) -> None:
-        submit_assessment(session, session.get_one(Assessment, east.id), 4, None, NOW)
+        submit_assessment(session, east.id, 4, None, NOW)
 
     await town.run(submit)  # no planning run in between: the sweep alone must notice
     await sweep_at(town, FIRST_REMINDER)
