@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand
 from telegram.ext import (
@@ -24,6 +26,8 @@ from handlers import (
     claims,
     evidence,
     feedback,
+    reminders,
+    results,
     status,
     submit,
     sweep,
@@ -38,6 +42,7 @@ from handlers.ordering import PerUserUpdateProcessor
 from handlers.outbox import Renderer
 from handlers.refusals import refuse_unknown_button
 from handlers.sending import SendPacer
+from storage.models import DeliveryKind
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -111,22 +116,31 @@ def build_application(
     state.bot_username = settings.bot_username
     state.database = database
     state.database_url = settings.database_url
-    state.delivery_renderers = delivery_renderers()
+    state.delivery_renderers = delivery_renderers(settings.zone)
     state.send_pacer = SendPacer(settings.send_rate)
+    state.reminder_schedule = settings.reminder_schedule
+    state.quiet = settings.reminder_schedule.quiet
     _register_handlers(application)
     # The jobs are clocks that drive the database: what is owed and when lives there, never
     # only in this process's job store, so any number of processes may run them.
     upkeep.schedule_pruning(application.job_queue)
     sweep.schedule_sweep(application.job_queue, settings.sweep_seconds)
+    reminders.schedule_planning(application.job_queue)
     return application
 
 
-def delivery_renderers() -> dict[str, Renderer]:
+def delivery_renderers(zone: ZoneInfo) -> dict[str, Renderer]:
     """Delivery kind → the renderer the sweep sends it with: every kind the bot sends.
 
     A kind missing here ends `failed_permanent` with the reason, so nothing is sent unrendered.
+    A review event (returned for revision, a claim decided) is one more kind and renderer here.
     """
-    return {}
+    return {
+        DeliveryKind.REMINDER: partial(reminders.render_reminder, zone=zone),
+        DeliveryKind.OVERDUE: partial(reminders.render_overdue, zone=zone),
+        DeliveryKind.DIGEST: partial(reminders.render_digest, zone=zone),
+        DeliveryKind.RESULT: results.render_result,
+    }
 
 
 def _on_button(kind: Kind) -> str:
@@ -173,6 +187,8 @@ def _register_handlers(application: PingxingApplication) -> None:
         Kind.BONUS_POINTS: claims.choose_bonus_points,
         Kind.DEDUCTION_KIND: claims.choose_deduction_kind,
         Kind.CANCEL_INPUT: claims.cancel_input,
+        Kind.RESUME: reminders.resume_assessment,
+        Kind.LOST_POINTS: results.show_lost_points,
     }
     for kind, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=_on_button(kind)))

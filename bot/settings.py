@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.sending import DEFAULT_SEND_RATE, TELEGRAM_SEND_RATE
+
+if TYPE_CHECKING:
+    from storage.schedule import ReminderSchedule
 
 __all__ = ["Settings"]
 
@@ -32,6 +36,8 @@ class Settings(BaseSettings):
         sweep_seconds: how often the delivery sweep looks for messages due.
         send_rate: messages a second the sweep sends at most, over all chats (Telegram allows
             about 30).
+        reminder_time: the local time of day reminders and digests are due, `HH:MM`.
+        quiet_hours: the local window nothing scheduled is sent in, `HH:MM-HH:MM`, or `off`.
     """
 
     model_config = SettingsConfigDict(
@@ -48,6 +54,8 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     sweep_seconds: float = Field(default=30, gt=0)
     send_rate: float = Field(default=DEFAULT_SEND_RATE, gt=0, le=TELEGRAM_SEND_RATE)
+    reminder_time: str = "09:00"
+    quiet_hours: str = "22:00-08:00"
 
     @field_validator("timezone")
     @classmethod
@@ -58,6 +66,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown timezone {value!r}") from error
         return value
+
+    @model_validator(mode="after")
+    def _schedule_reads(self) -> Settings:
+        """Rejects an unreadable reminder time or quiet hours, or a reminder time inside them."""
+        from storage.schedule import ScheduleError
+
+        try:
+            self.reminder_schedule  # noqa: B018 (built to check it)
+        except ScheduleError as error:
+            raise ValueError(f"PINGXING_REMINDER_TIME / PINGXING_QUIET_HOURS: {error}") from None
+        return self
 
     @field_validator("bot_token", "bot_api_url", "bot_username", mode="before")
     @classmethod
@@ -71,3 +90,10 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The users' timezone as a `ZoneInfo`."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def reminder_schedule(self) -> ReminderSchedule:
+        """When reminders go out: the zone, the reminder time, the quiet hours."""
+        from storage.schedule import ReminderSchedule
+
+        return ReminderSchedule.of(self.zone, self.reminder_time, self.quiet_hours)

@@ -54,6 +54,8 @@ class Kind(Enum):
     BONUS_POINTS = ("o", 2)  # bonus kind key, points asked
     DEDUCTION_KIND = ("x", 1)  # deduction kind key
     CANCEL_INPUT = ("n", 0)  # drop a pending reason/points question
+    RESUME = ("k", 0)  # a reminder's 继续自评: the card where the secretary stopped
+    LOST_POINTS = ("i", 0)  # a result's item-by-item list of points lost
 
     def __init__(self, code: str, arity: int) -> None:
         self.code = code

@@ -16,6 +16,7 @@ from handlers.sending import SendPacer, never_quiet
 if TYPE_CHECKING:
     from handlers.outbox import Renderer
     from storage.database import Database
+    from storage.schedule import ReminderSchedule
 
 __all__ = ["CONTEXT_TYPES", "BotState", "Context", "utc_now"]
 
@@ -47,6 +48,7 @@ class BotState:
         send_pacer: the flood control every sweep run of this process shares.
         quiet: True at the instants (aware UTC) the sweep must not send (quiet hours).
         sweep_lock: held while a sweep runs, so a long round is not swept twice at once.
+        reminder_schedule: when reminders go out (local time, quiet hours); set at build.
     """
 
     database: Database | None = None
@@ -60,6 +62,7 @@ class BotState:
     send_pacer: SendPacer = field(default_factory=SendPacer)
     quiet: Callable[[datetime], bool] = never_quiet
     sweep_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    reminder_schedule: ReminderSchedule | None = None
 
     def require_database(self) -> Database:
         """Returns the database, or raises if it was never opened."""

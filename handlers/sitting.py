@@ -24,7 +24,7 @@ from handlers.context import Context
 from handlers.uow import AnswerQuery, EditMessage, Work, run_unit_of_work
 from scoring import Rubric, parse_rubric
 from scoring.model import Item
-from storage.models import AnswerSource, CycleState
+from storage.models import AnswerSource, AssessmentState, CycleState
 from storage.repositories.assessments import (
     EDITABLE_STATES,
     get_or_create_assessment,
@@ -33,6 +33,7 @@ from storage.repositories.assessments import (
     set_position,
 )
 from storage.repositories.marks import AssessmentMarks, assessment_marks
+from storage.repositories.reminders import branch_deadline
 from storage.repositories.standing import (
     AssessmentView,
     BranchView,
@@ -44,6 +45,7 @@ from storage.repositories.standing import (
 __all__ = [
     "PressAction",
     "Sitting",
+    "decode_press",
     "load_sitting",
     "on_press",
     "rubric_for",
@@ -67,6 +69,8 @@ class Sitting:
         rubric: the cycle's pinned rubric.
         items: the items of the branch's category, in rubric order.
         marks: the secretary's answers and the evidence counts, kept up to date by the writes.
+        past_deadline: whether the branch's deadline has passed at this update's instant: a
+            press after it is refused even before the planning job has locked the assessment.
     """
 
     person_id: int
@@ -76,6 +80,7 @@ class Sitting:
     rubric: Rubric
     items: tuple[Item, ...]
     marks: AssessmentMarks
+    past_deadline: bool = False
 
     @property
     def marker(self) -> str:
@@ -85,7 +90,20 @@ class Sitting:
     @property
     def editable(self) -> bool:
         """Whether the cycle is open and the assessment takes changes."""
-        return self.cycle.state == CycleState.OPEN and self.assessment.state in EDITABLE_STATES
+        return (
+            self.cycle.state == CycleState.OPEN
+            and self.assessment.state in EDITABLE_STATES
+            and not self.past_deadline
+        )
+
+    @property
+    def locked_key(self) -> str:
+        """The catalogue key telling the secretary why the assessment takes no changes."""
+        if self.cycle.state != CycleState.OPEN:
+            return "common.cycle_closed"
+        if self.past_deadline or self.assessment.state == AssessmentState.OVERDUE:
+            return "common.overdue"
+        return "common.locked"
 
     @property
     def index(self) -> int:
@@ -163,9 +181,14 @@ def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
     if cycle is None:
         work.say("common.no_assessment")
         return None
+    reopened_until = assessment.reopened_until if assessment is not None else None
+    past_deadline = work.now >= branch_deadline(cycle.deadline_at, reopened_until)
     if assessment is None:
         if not start or cycle.state != CycleState.OPEN:
             work.say("common.no_assessment")
+            return None
+        if past_deadline:
+            work.say("common.overdue")
             return None
         assessment = AssessmentView.of(
             get_or_create_assessment(work.session, standing.branch.id, cycle.id, work.now)
@@ -184,12 +207,17 @@ def load_sitting(work: Work, *, start: bool = False) -> Sitting | None:
         work.say("common.no_assessment")
         return None
     marks = assessment_marks(work.session, assessment.id)
-    return Sitting(standing.person_id, standing.branch, cycle, assessment, rubric, items, marks)
+    # Only an assessment still being answered is stopped by the deadline; one the town
+    # returned for revision keeps the time the town gives it.
+    stopped = past_deadline and assessment.state == AssessmentState.IN_PROGRESS
+    return Sitting(
+        standing.person_id, standing.branch, cycle, assessment, rubric, items, marks, stopped
+    )
 
 
 def say_locked(work: Work, sitting: Sitting) -> None:
     """Tells the secretary why the assessment takes no changes."""
-    work.say("common.cycle_closed" if sitting.cycle.state != CycleState.OPEN else "common.locked")
+    work.say(sitting.locked_key)
 
 
 PressAction = Callable[[Work, Sitting, CallbackData], None]
@@ -228,14 +256,8 @@ def on_press(*, writes: bool = True) -> Callable[[PressAction], ButtonCallback]:
 
 def _check_press(work: Work, *, writes: bool) -> tuple[Sitting, CallbackData] | None:
     """Decodes a button press and checks it against the database; refuses what does not fit."""
-    query = work.update.callback_query
-    if query is None:
-        raise ValueError(f"update {work.update.update_id} is not a button press")
-    try:
-        data = decode(query.data)
-    except CallbackDataError as error:
-        logger.warning("refused callback data from %s: %s", work.telegram_id, error)
-        work.refuse()
+    data = decode_press(work)
+    if data is None:
         return None
     sitting = load_sitting(work)
     if sitting is None:
@@ -254,6 +276,19 @@ def _check_press(work: Work, *, writes: bool) -> tuple[Sitting, CallbackData] | 
         show_card_here(work, sitting)
         return None
     return sitting, data
+
+
+def decode_press(work: Work) -> CallbackData | None:
+    """Decodes the pressed button's data, or refuses it (plain refusal) and returns None."""
+    query = work.update.callback_query
+    if query is None:
+        raise ValueError(f"update {work.update.update_id} is not a button press")
+    try:
+        return decode(query.data)
+    except CallbackDataError as error:
+        logger.warning("refused callback data from %s: %s", work.telegram_id, error)
+        work.refuse()
+        return None
 
 
 def show_card_here(work: Work, sitting: Sitting) -> None:

@@ -5,16 +5,16 @@ No callback-data kinds: a command only.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import Update
 
 from handlers.catalogue import text
 from handlers.context import Context
+from handlers.reminders import days_left_text, deadline_text
 from handlers.sitting import rubric_for
 from handlers.uow import Work, run_unit_of_work
 from storage.models import AssessmentState
 from storage.repositories import assessment_marks, claims_of, secretary_standing, town_name
+from storage.repositories.reminders import branch_deadline
 
 __all__ = ["show_status"]
 
@@ -39,6 +39,8 @@ def _show_status(work: Work) -> None:
     answered = evidence = claims = 0
     state = AssessmentState.IN_PROGRESS
     declared = ""
+    reopened_until = assessment.reopened_until if assessment is not None else None
+    deadline = branch_deadline(cycle.deadline_at, reopened_until)
     if assessment is not None:
         item_ids = {item.id for item in items}
         marks = assessment_marks(work.session, assessment.id)
@@ -48,15 +50,16 @@ def _show_status(work: Work) -> None:
         state = AssessmentState(assessment.state)
         if assessment.declared_stars is not None:
             declared = text("status.declared", label=rubric.level(assessment.declared_stars).label)
+    # The deadline stops an unsubmitted assessment at once, before the planning job locks it.
+    if state == AssessmentState.IN_PROGRESS and work.now >= deadline:
+        state = AssessmentState.OVERDUE
     work.say(
         "status.status",
         branch=standing.branch.name,
         town=town_name(work.session, standing.branch.town_id),
         year=cycle.year,
-        deadline=cycle.deadline_at.astimezone(work.state.timezone).strftime(
-            text("status.deadline_format")
-        ),
-        days_left=_days_left(work, cycle.deadline_at),
+        deadline=deadline_text(deadline, work.state.timezone),
+        days_left=days_left_text(deadline, work.now, work.state.timezone),
         answered=answered,
         total=len(items),
         evidence=evidence,
@@ -64,14 +67,3 @@ def _show_status(work: Work) -> None:
         state=text(f"status.state.{state.value}", top_level=top_level.label),
         declared=declared,
     )
-
-
-def _days_left(work: Work, deadline: datetime) -> str:
-    """Calendar days from today to the deadline's day, both in the users' timezone."""
-    if deadline < work.now:
-        return text("status.overdue")
-    zone = work.state.timezone
-    days = (deadline.astimezone(zone).date() - work.now.astimezone(zone).date()).days
-    if days == 0:
-        return text("status.due_today")
-    return text("status.days_left", days=days)

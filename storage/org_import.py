@@ -39,6 +39,7 @@ __all__ = [
     "categories_in_force",
     "check_org_rows",
     "import_org_rows",
+    "last_year_stars_of",
     "read_org_file",
     "read_org_records",
 ]
@@ -54,6 +55,7 @@ HEADER_ALIASES: dict[str, str] = {
     **dict.fromkeys(["类别", "领域", "类型", "支部类别", "category"], "category"),
     **dict.fromkeys(["书记", "党支部书记", "支部书记", "书记姓名", "secretary"], "secretary"),
     **dict.fromkeys(["编码", "代码", "组织编码", "code"], "code"),
+    **dict.fromkeys(["上年星级", "上年等次", "last_year_stars"], "last_year_stars"),
 }
 REQUIRED_FIELDS = ("county", "town", "branch", "category")
 
@@ -69,6 +71,7 @@ class OrgRow:
     category: str
     secretary: str | None = None
     code: str | None = None
+    last_year_stars: int | None = None
 
 
 @dataclass
@@ -170,6 +173,15 @@ def read_org_file(
     return rows, sorted(unread + problems, key=lambda problem: problem.row)
 
 
+def last_year_stars_of(value: str) -> int | None:
+    """Reads last year's level: `5`, `五星级`, `五星`, `5星`; None when empty or unreadable."""
+    numerals = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+    cleaned = value.replace(" ", "").removesuffix("级").removesuffix("星")
+    if cleaned.isdigit() and 0 <= int(cleaned) <= 5:
+        return int(cleaned)
+    return numerals.get(cleaned)
+
+
 def check_org_rows(
     records: Iterable[Mapping[str, Any]], categories_for: CategoriesFor | None = None
 ) -> tuple[list[OrgRow], list[RowProblem]]:
@@ -219,6 +231,11 @@ def check_org_rows(
             )
             continue
         first_seen[key] = number
+        raw_stars = cell_text(record.get("last_year_stars")).strip()
+        last_year = last_year_stars_of(raw_stars)
+        if raw_stars and last_year is None:
+            problems.append(RowProblem(number, f"unknown last year's level {excerpt(raw_stars)}"))
+            continue
         good.append(
             OrgRow(
                 row=number,
@@ -228,6 +245,7 @@ def check_org_rows(
                 category=category,
                 secretary=names["secretary"] or None,
                 code=names["code"] or None,
+                last_year_stars=last_year,
             )
         )
     return good, problems
@@ -251,7 +269,7 @@ def import_org_rows(session: Session, rows: Iterable[OrgRow]) -> ImportReport:
             towns[town_key] = get_or_create_town(session, counties[row.county], row.town)
         town = towns[town_key]
         branch, change = upsert_branch(
-            session, town, row.branch, row.category, row.code, row.secretary
+            session, town, row.branch, row.category, row.code, row.secretary, row.last_year_stars
         )
         label = f"{town.county.name}/{town.name}/{branch.name}"
         {

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import admin_commands, delivery_commands, runtime_commands, scoring_commands
+from bot.cli import (
+    admin_commands,
+    deadline_commands,
+    delivery_commands,
+    runtime_commands,
+    scoring_commands,
+)
 
 app = typer.Typer(
     name="pingxing",
@@ -21,6 +27,7 @@ app = typer.Typer(
 
 scoring_commands.register(app)
 admin_commands.register(app)
+deadline_commands.register(app)
 runtime_commands.register(app)
 delivery_commands.register(app)
 

@@ -35,6 +35,7 @@ __all__ = [
     "find_town_or_fail",
     "find_unique_town",
     "in_transaction",
+    "local_deadline",
     "local_time",
     "parse_deadline",
     "print_json",
@@ -106,8 +107,8 @@ def printable(text: str) -> str:
 
 
 def parse_deadline(text: str, year: int, today: date | None = None) -> datetime:
-    """Reads a cycle's self-assessment deadline: a day `YYYY-MM-DD`, ending at 23:59:59 Beijing
-    time.
+    """Reads a cycle's self-assessment deadline: a day `YYYY-MM-DD` (passed at the next midnight,
+    Beijing time) or a local time `YYYY-MM-DDTHH:MM` (`storage.schedule.parse_deadline`).
 
     The day may not be in the past (`today`, Beijing's date when None), and must fall in the
     cycle's `year` or by the end of March of the next.
@@ -115,12 +116,16 @@ def parse_deadline(text: str, year: int, today: date | None = None) -> datetime:
     Raises:
         BadInput: not a date, or a date outside that range; the message gives the range.
     """
+    from storage.schedule import ScheduleError, last_day
+    from storage.schedule import parse_deadline as read_deadline
+
     try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
+        deadline = read_deadline(text, SHANGHAI)
+    except ScheduleError:
         raise BadInput(
             f"--deadline must be a date like {year}-12-31, got {excerpt(text)}"
         ) from None
+    day = last_day(deadline, SHANGHAI)
     today = today or datetime.now(SHANGHAI).date()
     earliest = max(date(year, 1, 1), today)
     latest = date(year + 1, LATEST_DEADLINE_MONTH + 1, 1) - timedelta(days=1)
@@ -131,7 +136,7 @@ def parse_deadline(text: str, year: int, today: date | None = None) -> datetime:
             f"--deadline {day} does not fit the {year} cycle: give a day from {earliest} "
             f"to {latest}"
         )
-    return datetime.combine(day, time(23, 59, 59), SHANGHAI)
+    return deadline
 
 
 def check_telegram_id(telegram_id: int) -> int:
@@ -151,6 +156,14 @@ def check_telegram_id(telegram_id: int) -> int:
 def print_json(data: Any) -> None:
     """Prints `data` as indented JSON, Chinese left readable."""
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def local_deadline(instant: datetime) -> str:
+    """A deadline as Beijing time to the minute; the end of a day reads `YYYY-MM-DD 24:00`."""
+    local = instant.astimezone(SHANGHAI)
+    if local.time() == time(0):
+        return f"{local.date() - timedelta(days=1)} 24:00"
+    return local_time(instant)
 
 
 def local_time(instant: datetime | None) -> str:

@@ -17,7 +17,7 @@ from bot.cli.admin_support import (
     fail,
     find_town_or_fail,
     in_transaction,
-    local_time,
+    local_deadline,
     parse_deadline,
     print_json,
     printable,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from storage.models import Town
     from storage.repositories import BranchProgress
 
-__all__ = ["register"]
+__all__ = ["cycle_or_fail", "register"]
 
 cycle_app = typer.Typer(help="A town's rating year (评星定级周期).", no_args_is_help=True)
 
@@ -72,10 +72,11 @@ def cycle_open(
     ] = None,
     reminder_days: Annotated[
         str, typer.Option("--reminder-days", help="Days before the deadline to remind.")
-    ] = "7,3,1",
+    ] = "14,7,3,1,0",
     database_url: DatabaseOption = None,
 ) -> None:
     """Opens a town's rating year; the rubric is copied in, so later edits to it change nothing."""
+    from bot.cli.deadline_commands import plan_after_change
     from scoring import RubricError, default_rubric_text, load_rubric
     from storage.repositories import CycleExists, open_cycle
 
@@ -104,8 +105,10 @@ def cycle_open(
             raise BadInput("\n".join(error.problems)) from None
         except CycleExists as error:
             raise BadInput(str(error)) from None
+        plan_after_change(session, cycle)
         return (
-            f"opened {found.name} {year}: deadline {local_time(cycle.deadline_at)} Beijing time, "
+            f"opened {found.name} {year}: deadline {local_deadline(cycle.deadline_at)} Beijing "
+            "time, "
             f"rubric {cycle.rubric_sha256[:12]}"
         )
 
@@ -125,7 +128,7 @@ def cycle_list(
         town_id = find_town_or_fail(session, town).id if town else None
         names = {each.id: printable(each.name) for each in all_towns(session)}
         return [
-            f"{names[c.town_id]}\t{c.year}\t{c.state}\tdeadline {local_time(c.deadline_at)}"
+            f"{names[c.town_id]}\t{c.year}\t{c.state}\tdeadline {local_deadline(c.deadline_at)}"
             for c in cycles_of(session, town_id)
         ]
 
@@ -136,7 +139,8 @@ def cycle_list(
         typer.echo("no cycles yet (pingxing cycle open)", err=True)
 
 
-def _cycle(session: Session, town: Town, year: int | None) -> Any:
+def cycle_or_fail(session: Session, town: Town, year: int | None) -> Any:
+    """The town's cycle of `year`, or its open cycle when None; BadInput when there is none."""
     from storage.repositories import current_cycle, find_cycle
 
     cycle = current_cycle(session, town.id) if year is None else find_cycle(session, town.id, year)
@@ -163,13 +167,13 @@ def cycle_show(
 
     def work(session: Session) -> list[str]:
         found = find_town_or_fail(session, town)
-        cycle = _cycle(session, found, year)
+        cycle = cycle_or_fail(session, found, year)
         counts = assessment_state_counts(session, cycle.id)
         by_state = ", ".join(f"{state} {count}" for state, count in counts.items())
         return [
             f"town: {printable(found.county.name)}/{printable(found.name)}",
             f"year: {cycle.year} ({cycle.state})",
-            f"deadline: {local_time(cycle.deadline_at)} (Beijing time)",
+            f"deadline: {local_deadline(cycle.deadline_at)} (Beijing time)",
             f"reminders: {', '.join(str(d) for d in cycle.reminder_days)} days before",
             f"rubric sha256: {cycle.rubric_sha256}",
             f"assessments: {by_state or 'none started'}",
@@ -201,7 +205,7 @@ def status(
         if year is None and current_cycle(session, found.id) is None:
             progress = town_progress(session, found.id, None)
             return [_progress_row(found, each, None) for each in progress], _no_cycle(found, None)
-        cycle = _cycle(session, found, year)
+        cycle = cycle_or_fail(session, found, year)
         rubric = cycle_rubric(cycle)
         progress = town_progress(session, found.id, cycle.id)
         return [_progress_row(found, each, rubric) for each in progress], None

@@ -5,8 +5,9 @@ and on its own SQLite file. It seeds a sample county, town and branches with an 
 default rubric, creates an invite and sends `/start <code>` as you, so the real binding flow runs.
 Then every bot message is printed with its inline buttons numbered: a number presses a button, any
 other line is sent as a message (`/assess` is a command), `:photo` and `:doc` send a sample file as
-evidence. End of input (Ctrl-D, or no input at all as in `make run < /dev/null`) ends it with exit
-status 0.
+evidence, and `:tomorrow` moves the demo's clock to the next morning's reminder time, plans and
+sends what has fallen due, so a deadline reminder arrives in the terminal. End of input (Ctrl-D,
+or no input at all as in `make run < /dev/null`) ends it with exit status 0.
 
 The database is resumable: a second run on the same file skips the seeding and the invite and
 opens your assessment where you left it, as a secretary coming back days later would find it.
@@ -20,7 +21,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 from zoneinfo import ZoneInfo
@@ -39,6 +40,8 @@ from bot.offline.transport import FakeBotApi
 from bot.offline.updates import FakeUser, UpdateFactory
 from bot.settings import Settings
 from handlers.catalogue import text
+from handlers.reminders import deadline_text
+from handlers.sweep import Sweep
 from scoring import default_rubric_text
 from storage.database import Database, open_database
 from storage.models import ProcessedUpdate
@@ -51,6 +54,8 @@ from storage.repositories import (
     secretary_branch,
     upsert_branch,
 )
+from storage.repositories.reminders import plan_deliveries
+from storage.schedule import end_of_day
 
 __all__ = ["DEFAULT_DATABASE_PATH", "DEMO_USER_ID", "EXIT_IN_USE", "run_demo"]
 
@@ -178,6 +183,9 @@ class _Session:
         if stripped.isdigit():
             await self._press(int(stripped))
             return
+        if stripped == ":tomorrow":
+            await self._tomorrow()
+            return
         attachments: dict[str, Callable[[], Update]] = {
             ":photo": lambda: self.updates.photo(self.user, file_size=_PHOTO_SIZE),
             ":doc": lambda: self.updates.document(
@@ -192,6 +200,33 @@ class _Session:
         if echo:
             self.screen.say(text("demo.you", text=stripped))
         await self.deliver(self.updates.message(self.user, stripped))
+
+    async def _tomorrow(self) -> None:
+        """Moves the clock to the next local day's reminder time; plans and sends what is due."""
+        state = self.application.bot_data
+        schedule = state.reminder_schedule
+        if schedule is None:
+            raise RuntimeError("no reminder schedule: build_application sets one")
+        today = state.now().astimezone(schedule.zone).date()
+        moment = schedule.send_time(today + timedelta(days=1))
+        state.now = lambda: moment
+        self.screen.say(text("demo.tomorrow", time=deadline_text(moment, schedule.zone)))
+        database = state.require_database()
+        await database.run(lambda session: plan_deliveries(session, schedule, moment))
+        before = len(self.api.calls)
+        sweep = Sweep(
+            database,
+            self.application.bot,
+            state.delivery_renderers,
+            state.send_pacer,
+            now=state.now,
+            quiet=state.quiet,
+        )
+        await sweep.run()
+        sent = self.api.calls[before:]
+        if not sent:
+            self.screen.say(text("demo.nothing_due"))
+        self.screen.show_calls(self.api, sent)
 
     async def _press(self, number: int) -> None:
         buttons = self.screen.buttons
@@ -215,10 +250,11 @@ def _seed(session: Session, now: datetime, zone: ZoneInfo) -> str:
     county = get_or_create_county(session, text("demo.county"))
     town = get_or_create_town(session, county, text("demo.town"))
     if current_cycle(session, town.id) is None:
-        year = now.astimezone(zone).year
-        # The seed puts the rating at year end: the deadline is the last local day's end.
-        deadline = datetime(year, 12, 31, 23, 59, 59, tzinfo=zone)
-        open_cycle(session, town, year, deadline.astimezone(UTC), default_rubric_text(), now=now)
+        today = now.astimezone(zone).date()
+        # The deadline is the end of the day after tomorrow, so the first `:tomorrow` brings
+        # the reminder one day before it, the next the last day's, the third the overdue notice.
+        deadline = end_of_day(today + timedelta(days=2), zone)
+        open_cycle(session, town, today.year, deadline, default_rubric_text(), now=now)
     branch_ids = {}
     for category in _CATEGORIES:
         branch, _ = upsert_branch(session, town, text(f"demo.branches.{category}"), category)

@@ -46,6 +46,9 @@ class Branch(Base):
     category: Mapped[str] = mapped_column(String(40))
     code: Mapped[str | None] = mapped_column(String(60))
     secretary_name: Mapped[str | None] = mapped_column(String(100))
+    # Last year's star level from the organisation list (上年星级), for the result message when
+    # the database holds no named cycle of last year.
+    last_year_stars: Mapped[int | None]
 
 
 class Person(Base):

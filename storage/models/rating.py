@@ -55,6 +55,12 @@ class Assessment(Base):
     started_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # A branch the town reopened after the deadline takes answers until this instant.
+    reopened_until: Mapped[datetime | None]
+    # The named result (统一命名): stars after the quota and the committee, and the total.
+    final_stars: Mapped[int | None]
+    final_total: Mapped[Decimal | None]
+    named_at: Mapped[datetime | None]
 
 
 class Answer(Base):

@@ -27,8 +27,8 @@ __all__ = [
     "rubric_sha256",
 ]
 
-# Reminders 7, 3 and 1 days before the deadline.
-DEFAULT_REMINDER_DAYS = (7, 3, 1)
+# Reminders 14, 7, 3 and 1 days before the deadline, and on its last day.
+DEFAULT_REMINDER_DAYS = (14, 7, 3, 1, 0)
 
 # Parsed rubrics by the SHA-256 of their text: a cycle's rubric never changes, so a button
 # press never needs to parse YAML again after the first.

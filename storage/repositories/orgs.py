@@ -151,8 +151,11 @@ def upsert_branch(
     category: str,
     code: str | None = None,
     secretary_name: str | None = None,
+    last_year_stars: int | None = None,
 ) -> tuple[Branch, BranchChange]:
     """Adds the branch or brings its category, code and secretary's name up to date.
+
+    Last year's level is set when given; a file without it leaves the stored one alone.
 
     Returns:
         The branch and whether it was created, updated or already as given.
@@ -172,14 +175,17 @@ def upsert_branch(
             category=category,
             code=code,
             secretary_name=secretary_name,
+            last_year_stars=last_year_stars,
         )
         session.add(branch)
         session.flush()
         return branch, BranchChange.CREATED
-    wanted = (category, code, secretary_name)
-    if (branch.category, branch.code, branch.secretary_name) == wanted:
+    if last_year_stars is None:
+        last_year_stars = branch.last_year_stars
+    wanted = (category, code, secretary_name, last_year_stars)
+    if (branch.category, branch.code, branch.secretary_name, branch.last_year_stars) == wanted:
         return branch, BranchChange.UNCHANGED
-    branch.category, branch.code, branch.secretary_name = wanted
+    branch.category, branch.code, branch.secretary_name, branch.last_year_stars = wanted
     session.flush()
     return branch, BranchChange.UPDATED
 

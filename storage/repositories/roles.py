@@ -10,7 +10,15 @@ from sqlalchemy.orm import Session
 from storage.models import Branch, Person, Role, RoleGrant
 from storage.repositories.audit import record_audit
 
-__all__ = ["grant_role", "has_role", "list_roles", "revoke_role", "secretary_branch"]
+__all__ = [
+    "grant_role",
+    "has_role",
+    "list_roles",
+    "revoke_role",
+    "secretaries_of_town",
+    "secretary_branch",
+    "town_reviewers",
+]
 
 
 def grant_role(
@@ -146,3 +154,38 @@ def has_role(session: Session, telegram_id: int, role: Role, org_id: int) -> boo
         )
     )
     return bool(session.scalar(query))
+
+
+def secretaries_of_town(session: Session, town_id: int) -> dict[int, list[int]]:
+    """Returns `{branch id: [Telegram ids of its active secretaries]}` for the town's branches."""
+    rows = session.execute(
+        select(Branch.id, Person.telegram_id)
+        .join(RoleGrant, RoleGrant.org_id == Branch.id)
+        .join(Person, Person.id == RoleGrant.person_id)
+        .where(
+            Branch.town_id == town_id,
+            RoleGrant.role == Role.SECRETARY,
+            RoleGrant.revoked_at.is_(None),
+        )
+        .order_by(Branch.id, Person.telegram_id)
+    )
+    bound: dict[int, list[int]] = {}
+    for branch_id, telegram_id in rows:
+        bound.setdefault(branch_id, []).append(telegram_id)
+    return bound
+
+
+def town_reviewers(session: Session, town_id: int) -> list[int]:
+    """Returns the Telegram ids of the town's active reviewers (role `town`)."""
+    return list(
+        session.scalars(
+            select(Person.telegram_id)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(
+                RoleGrant.role == Role.TOWN,
+                RoleGrant.org_id == town_id,
+                RoleGrant.revoked_at.is_(None),
+            )
+            .order_by(Person.telegram_id)
+        ).all()
+    )

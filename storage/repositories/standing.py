@@ -58,6 +58,7 @@ class AssessmentView:
     card_chat_id: int | None
     card_message_id: int | None
     declared_stars: int | None
+    reopened_until: datetime | None
 
     @classmethod
     def of(cls, assessment: Assessment) -> AssessmentView:
@@ -70,6 +71,7 @@ class AssessmentView:
             assessment.card_chat_id,
             assessment.card_message_id,
             assessment.declared_stars,
+            assessment.reopened_until,
         )
 
 
@@ -107,6 +109,7 @@ _STANDING = (
         Assessment.card_chat_id,
         Assessment.card_message_id,
         Assessment.declared_stars,
+        Assessment.reopened_until,
     )
     .join(RoleGrant, RoleGrant.person_id == Person.id)
     .join(Branch, Branch.id == RoleGrant.org_id)
@@ -150,6 +153,7 @@ def secretary_standing(session: Session, telegram_id: int) -> SecretaryStanding 
             row.card_chat_id,
             row.card_message_id,
             row.declared_stars,
+            row.reopened_until,
         )
     return SecretaryStanding(row.person_id, branch, cycle, assessment)
 

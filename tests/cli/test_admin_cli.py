@@ -176,9 +176,9 @@ def test_a_cycle_ends_at_the_end_of_the_day_in_beijing_and_opens_once(cli, sqlit
         return session.scalar(select(Cycle.deadline_at))
 
     assert (opened.exit_code, again.exit_code) == (0, 2)
-    assert query(sqlite_url, deadline) == datetime(YEAR, 12, 31, 15, 59, 59, tzinfo=UTC)
-    assert listed.stdout.startswith(f"温店镇\t{YEAR}\topen\tdeadline {DEADLINE} 23:59")
-    assert "reminders: 7, 3, 1 days before" in shown.stdout
+    assert query(sqlite_url, deadline) == datetime(YEAR, 12, 31, 16, 0, 0, tzinfo=UTC)
+    assert listed.stdout.startswith(f"温店镇\t{YEAR}\topen\tdeadline {DEADLINE} 24:00")
+    assert "reminders: 14, 7, 3, 1, 0 days before" in shown.stdout
 
 
 def test_a_cycle_pins_a_rubric_file_and_refuses_a_broken_one(cli, tmp_path) -> None:

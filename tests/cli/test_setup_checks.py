@@ -241,9 +241,9 @@ TODAY = date(2026, 11, 30)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2026-11-30", datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC)),
-        (" 2026-12-31 ", datetime(2026, 12, 31, 15, 59, 59, tzinfo=UTC)),
-        ("2027-03-31", datetime(2027, 3, 31, 15, 59, 59, tzinfo=UTC)),
+        ("2026-11-30", datetime(2026, 11, 30, 16, 0, 0, tzinfo=UTC)),
+        (" 2026-12-31 ", datetime(2026, 12, 31, 16, 0, 0, tzinfo=UTC)),
+        ("2027-03-31", datetime(2027, 3, 31, 16, 0, 0, tzinfo=UTC)),
     ],
 )
 def test_a_deadline_is_the_end_of_a_day_in_the_year_or_early_the_next(text, expected) -> None:

@@ -82,7 +82,7 @@ def test_the_code_uses_many_keys() -> None:
     [
         ("binding.already_bound", {"branch": "东村党支部"}, "您已绑定「东村党支部」"),
         ("assessment.chosen", {"label": "完全做到"}, "✓ 完全做到"),
-        ("status.days_left", {"days": 3}, "还剩 3 天"),
+        ("reminders.days_left", {"days": 3}, "还剩 3 天"),
     ],
 )
 def test_text_fills_placeholders(key: str, params: dict[str, object], expected: str) -> None:

@@ -106,3 +106,16 @@ def test_make_run_without_stdin_exits_0(tmp_path: Path) -> None:
     assert (completed.returncode, completed.stderr) == (0, "")
     assert card_numbers(completed.stdout) == [1]
     assert (tmp_path / "pingxing-demo.sqlite3").exists()
+
+
+def test_tomorrow_brings_the_reminders_and_then_the_overdue_notice(tmp_path: Path) -> None:
+    _, transcript = run_script(
+        tmp_path / "demo.sqlite3", [":tomorrow", "1", ":tomorrow", ":tomorrow", ":tomorrow"]
+    )
+
+    reminders = re.findall(r"（(还剩 \d+ 天|今天截止)）\n进度：已答 0/38 项", transcript)
+    assert reminders == ["还剩 1 天", "今天截止"]
+    assert text("demo.you_press", number=1, label="继续自评") in transcript
+    assert card_numbers(transcript) == [1, 1]  # /assess, then the card 继续自评 opened
+    assert transcript.count("本支部尚未申报（已答 0/38 项）") == 1
+    assert transcript.count(text("demo.nothing_due")) == 1  # the fourth day owes nothing

@@ -24,6 +24,7 @@ from handlers.sweep import Sweep
 from storage import repositories as repo
 from storage.database import Database
 from storage.models import Delivery, DeliveryKind
+from tests.scheduler.deadline_town import town  # noqa: F401 (the deadline tests' fixture)
 
 START = datetime(2026, 12, 20, 1, 0, tzinfo=UTC)
 TOKEN = "123456:TEST"
