@@ -97,3 +97,31 @@ async def test_a_reminder_to_a_secretary_who_has_just_submitted_is_dropped_at_se
     rows = await town.deliveries(due_at=FIRST_REMINDER, recipient_telegram_id=1001)
     assert [row.state for row in rows] == [DeliveryState.CANCELLED]
     assert sorted(chat for chat, _ in received(town)) == [1003, REVIEWER]
+
+
+async def test_reminders_missed_during_three_hours_of_downtime_go_out_once_on_return(
+    town: Town2026,
+) -> None:
+    await town.run(lambda session: plan_deliveries(session, SCHEDULE, NOW))
+    down_at = FIRST_REMINDER - timedelta(minutes=30)  # the last sweep before the outage
+    back_at = FIRST_REMINDER + timedelta(hours=2, minutes=30)  # three hours later
+
+    await sweep_at(town, down_at)
+    await sweep_at(town, back_at)
+    await sweep_at(town, back_at + timedelta(seconds=30))
+
+    assert sorted(chat for chat, _ in received(town)) == [1001, 1003, REVIEWER]
+    states = {row.state for row in await town.deliveries(due_at=FIRST_REMINDER)}
+    assert states == {DeliveryState.SENT}
+
+
+async def test_a_reminder_more_than_a_day_late_is_not_sent(town: Town2026) -> None:
+    await town.run(lambda session: plan_deliveries(session, SCHEDULE, NOW))
+    # Down from before the first reminder until the day after, 10:00 in Beijing; the next
+    # reminder (7 days before) is not due yet.
+    await sweep_at(town, FIRST_REMINDER + timedelta(days=1, hours=1))
+
+    secretaries = [chat for chat, _ in received(town) if chat != REVIEWER]
+    assert secretaries == []
+    rows = await town.deliveries(due_at=FIRST_REMINDER, recipient_telegram_id=1001)
+    assert [row.state for row in rows] == [DeliveryState.EXPIRED]
