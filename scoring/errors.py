@@ -10,7 +10,7 @@ from __future__ import annotations
 import reprlib
 from decimal import Decimal
 
-__all__ = ["EXCERPT_LENGTH", "InputError", "excerpt", "join"]
+__all__ = ["EXCERPT_LENGTH", "InputError", "ProblemsError", "excerpt", "join"]
 
 # Enough to recognise a value in a terminal line; longer values are cut.
 EXCERPT_LENGTH = 60
@@ -19,17 +19,17 @@ EXCERPT_LENGTH = 60
 _MAX_INTEGER_DIGITS = 30
 
 
-class InputError(ValueError):
-    """A branch's input is invalid.
-
-    Attributes:
-        problems: one line per problem, each naming the field and the value, e.g.
-            `answers.team.study: unknown level 'yes' (expected full, partial, none)`.
-    """
+class ProblemsError(Exception):
+    """An error that lists every problem found, one line each, in `problems`."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class InputError(ProblemsError, ValueError):
+    """A branch's input is invalid; each problem names the field and the value, e.g.
+    `answers.team.study: unknown level 'yes' (expected full, partial, none)`."""
 
 
 class _ShortRepr(reprlib.Repr):

@@ -22,7 +22,7 @@ from scoring.decimals import (
     to_decimal,
 )
 from scoring.errors import InputError, excerpt, join
-from scoring.model import Rubric
+from scoring.model import Kind, Rubric
 from scoring.review import review_from_ballots
 
 __all__ = [
@@ -77,46 +77,37 @@ class BranchInput:
 
 def check_claims(rubric: Rubric, branch: BranchInput) -> list[str]:
     """Lists the problems of a branch's bonus and deduction claims (none when valid)."""
-    bonus_kinds, deduction_kinds = rubric.claim_kinds
-    minimum = rubric.deductions.min_points
-    # The common case, checked without building messages: every claim is valid.
-    if (
-        (rubric.bonus is not None or not branch.bonus)
-        and all(claim.kind in bonus_kinds and claim.points >= ZERO for claim in branch.bonus)
-        and all(
-            claim.kind in deduction_kinds and claim.points >= minimum
-            for claim in branch.deductions
-        )
-    ):
-        return []
     problems = []
     if branch.bonus and rubric.bonus is None:
         problems.append("bonus: this rubric has no bonus")
     elif rubric.bonus is not None:
-        kinds = [kind.key for kind in rubric.bonus.kinds]
-        for index, claim in enumerate(branch.bonus):
-            problems.extend(_claim_problems(f"bonus[{index}]", claim, kinds, ZERO))
-    kinds = [kind.key for kind in rubric.deductions.kinds]
-    for index, claim in enumerate(branch.deductions):
-        problems.extend(
-            _claim_problems(f"deductions[{index}]", claim, kinds, rubric.deductions.min_points)
-        )
+        problems += _claim_problems("bonus", branch.bonus, rubric.bonus.kinds, ZERO)
+    deductions = rubric.deductions
+    problems += _claim_problems(
+        "deductions", branch.deductions, deductions.kinds, deductions.min_points
+    )
     return problems
 
 
-def _claim_problems(path: str, claim: Claim, kinds: list[str], minimum: Decimal) -> list[str]:
-    """Checks one claim's kind and points against the rubric."""
+def _claim_problems(
+    path: str, claims: tuple[Claim, ...], kinds: tuple[Kind, ...], minimum: Decimal
+) -> list[str]:
+    """Checks each claim's kind and points against the rubric's kinds and minimum."""
+    keys = [kind.key for kind in kinds]
+    expected = ", ".join(keys)
+    what = "deduction" if minimum else "points"
     problems = []
-    if claim.kind not in kinds:
-        problems.append(
-            f"{path}.kind: unknown kind {excerpt(claim.kind)} (expected {', '.join(kinds)})"
-        )
-    if claim.points < minimum:
-        what = "deduction" if minimum else "points"
-        problems.append(
-            f"{path}.points: {what} {format_decimal(claim.points)} is under the minimum "
-            f"{format_decimal(minimum)}"
-        )
+    for index, claim in enumerate(claims):
+        claim_path = join(path, index)
+        if claim.kind not in keys:
+            problems.append(
+                f"{claim_path}.kind: unknown kind {excerpt(claim.kind)} (expected {expected})"
+            )
+        if claim.points < minimum:
+            problems.append(
+                f"{claim_path}.points: {what} {format_decimal(claim.points)} is under the minimum "
+                f"{format_decimal(minimum)}"
+            )
     return problems
 
 

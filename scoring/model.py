@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import TypeVar
 
 __all__ = [
@@ -244,12 +243,6 @@ class Rubric:
         # A frozen dataclass sets derived fields through object.__setattr__.
         object.__setattr__(self, "_items_by_id", {item.id: item for item in items})
         object.__setattr__(self, "_items_by_category", by_category)
-
-    @cached_property
-    def claim_kinds(self) -> tuple[frozenset[str], frozenset[str]]:
-        """The bonus kind keys (empty without bonus) and the deduction kind keys."""
-        bonus = frozenset(kind.key for kind in self.bonus.kinds) if self.bonus else frozenset()
-        return bonus, frozenset(kind.key for kind in self.deductions.kinds)
 
     @property
     def items(self) -> tuple[Item, ...]:

@@ -133,75 +133,41 @@ def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | N
 
 
 def _read_kinds(reader: RubricReader, value: Any, path: str) -> tuple[Kind, ...]:
-    """Reads a list of `{key, label}` entries with unique keys."""
-    kinds = []
-    for index, entry in enumerate(reader.sequence(value, path)):
-        entry_path = join(path, index)
-        fields = reader.mapping(entry, entry_path, ("key", "label"))
-        if fields is not None:
-            kinds.append(
-                Kind(
-                    key=reader.key(fields.get("key"), join(entry_path, "key")),
-                    label=reader.text(fields.get("label"), join(entry_path, "label")),
-                )
-            )
-    reader.unique(((join(join(path, i), "key"), k.key) for i, k in enumerate(kinds)), "key")
-    return tuple(kinds)
+    """Reads a list of `{key, label}` entries."""
+    return tuple(Kind(entry.key, entry.label) for entry in reader.entries(value, path))
 
 
 def _read_categories(reader: RubricReader, value: Any) -> tuple[Category, ...]:
     """Reads the branch categories (领域), each with the other names it may be written as."""
     categories = []
-    for index, entry in enumerate(reader.sequence(value, "categories")):
-        path = join("categories", index)
-        fields = reader.mapping(entry, path, ("key", "label"), ("aliases",))
-        if fields is None:
-            continue
-        aliases = reader.sequence(
-            fields.get("aliases", []), join(path, "aliases"), allow_empty=True
+    names = []
+    for entry in reader.entries(value, "categories", optional=("aliases",)):
+        path = join(entry.path, "aliases")
+        listed = reader.sequence(entry.fields.get("aliases", []), path, allow_empty=True)
+        aliases = tuple(
+            reader.text(alias, join(path, index)) for index, alias in enumerate(listed)
         )
-        categories.append(
-            Category(
-                key=reader.key(fields.get("key"), join(path, "key")),
-                label=reader.text(fields.get("label"), join(path, "label")),
-                aliases=tuple(
-                    reader.text(alias, join(join(path, "aliases"), position))
-                    for position, alias in enumerate(aliases)
-                ),
-            )
-        )
-    reader.unique(
-        ((join(join("categories", i), "key"), c.key) for i, c in enumerate(categories)), "key"
-    )
-    names = (
-        (join(join("categories", i), "aliases"), name)
-        for i, category in enumerate(categories)
-        for name in (category.label, *category.aliases)
-    )
+        categories.append(Category(entry.key, entry.label, aliases))
+        names += [(path, name) for name in (entry.label, *aliases)]
     reader.unique(names, "category name")
     return tuple(categories)
 
 
 def _read_answer_levels(reader: RubricReader, value: Any) -> tuple[AnswerLevel, ...]:
     """Reads the answer levels with their fractions of an item's points."""
-    levels = []
-    for index, entry in enumerate(reader.sequence(value, "answer_levels")):
-        path = join("answer_levels", index)
-        fields = reader.mapping(entry, path, ("key", "label", "fraction"))
-        if fields is not None:
-            levels.append(
-                AnswerLevel(
-                    key=reader.key(fields.get("key"), join(path, "key")),
-                    label=reader.text(fields.get("label"), join(path, "label")),
-                    fraction=reader.number(
-                        fields.get("fraction"), join(path, "fraction"), minimum=ZERO, maximum=ONE
-                    ),
-                )
-            )
-    reader.unique(
-        ((f"answer_levels[{i}].key", level.key) for i, level in enumerate(levels)), "key"
+    return tuple(
+        AnswerLevel(
+            entry.key,
+            entry.label,
+            reader.number(
+                entry.fields.get("fraction"),
+                join(entry.path, "fraction"),
+                minimum=ZERO,
+                maximum=ONE,
+            ),
+        )
+        for entry in reader.entries(value, "answer_levels", ("fraction",))
     )
-    return tuple(levels)
 
 
 def _read_areas(
@@ -234,7 +200,8 @@ def _read_areas(
         )
     reader.unique(((f"areas[{i}].key", area.key) for i, area in enumerate(areas)), "area key")
     reader.unique(item_ids, "item id")
-    reader.at_most("areas", "items", len(item_ids), MAX_ITEMS)
+    if len(item_ids) > MAX_ITEMS:
+        reader.problem("areas", f"{len(item_ids)} items, more than the {MAX_ITEMS} allowed")
     return tuple(areas)
 
 
@@ -322,20 +289,15 @@ def _read_deductions(reader: RubricReader, value: Any) -> DeductionRules | None:
 def _read_review(reader: RubricReader, value: Any) -> ReviewRules:
     """Reads the ballot choices and their values on the 100 scale."""
     fields = reader.mapping(value, "review", ("ballots",))
-    ballots = []
-    entries = reader.sequence(fields.get("ballots"), "review.ballots") if fields else []
-    for index, entry in enumerate(entries):
-        path = join("review.ballots", index)
-        ballot = reader.mapping(entry, path, ("key", "label", "value"))
-        if ballot is not None:
-            ballots.append(
-                Ballot(
-                    key=reader.key(ballot.get("key"), join(path, "key")),
-                    label=reader.text(ballot.get("label"), join(path, "label")),
-                    value=reader.number(
-                        ballot.get("value"), join(path, "value"), minimum=ZERO, maximum=HUNDRED
-                    ),
-                )
-            )
-    reader.unique(((f"review.ballots[{i}].key", b.key) for i, b in enumerate(ballots)), "key")
-    return ReviewRules(ballots=tuple(ballots))
+    entries = reader.entries(fields.get("ballots"), "review.ballots", ("value",)) if fields else []
+    ballots = tuple(
+        Ballot(
+            entry.key,
+            entry.label,
+            reader.number(
+                entry.fields.get("value"), join(entry.path, "value"), minimum=ZERO, maximum=HUNDRED
+            ),
+        )
+        for entry in entries
+    )
+    return ReviewRules(ballots=ballots)

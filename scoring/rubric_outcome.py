@@ -112,33 +112,23 @@ def read_gates(
     if isinstance(value, dict):
         return _read_two_field_gates(reader, value, levels)
     gates = []
-    for index, entry in enumerate(reader.sequence(value, "gates", allow_empty=True)):
-        path = join("gates", index)
-        fields = reader.mapping(entry, path, ("key", "label", "max_stars"), _CONDITIONS)
-        if fields is None:
-            continue
-        named = [name for name in _CONDITIONS if name in fields]
+    entries = reader.entries(value, "gates", ("max_stars",), _CONDITIONS, allow_empty=True)
+    for entry in entries:
+        named = [name for name in _CONDITIONS if name in entry.fields]
         if len(named) != 1:
             reader.problem(
-                path, f"expected exactly one condition of {', '.join(_CONDITIONS)}, got {named}"
+                entry.path,
+                f"expected exactly one condition of {', '.join(_CONDITIONS)}, got {named}",
             )
             continue
+        condition_path = join(entry.path, named[0])
         condition = _read_condition(
-            reader, named[0], fields[named[0]], join(path, named[0]), deduction_kinds, item_ids
+            reader, named[0], entry.fields[named[0]], condition_path, deduction_kinds, item_ids
         )
-        gates.append(
-            Gate(
-                key=reader.key(fields.get("key"), join(path, "key")),
-                label=reader.text(fields.get("label"), join(path, "label")),
-                condition=condition,
-                max_stars=_read_cap(
-                    reader, fields.get("max_stars"), join(path, "max_stars"), levels
-                ),
-            )
+        max_stars = _read_cap(
+            reader, entry.fields.get("max_stars"), join(entry.path, "max_stars"), levels
         )
-    reader.unique(
-        ((join(join("gates", i), "key"), gate.key) for i, gate in enumerate(gates)), "key"
-    )
+        gates.append(Gate(entry.key, entry.label, condition, max_stars))
     return tuple(gates)
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from scoring.decimals import format_decimal, to_decimal
-from scoring.errors import excerpt, join
+from scoring.errors import ProblemsError, excerpt, join
 
 __all__ = [
     "MAX_ITEMS",
@@ -20,6 +20,7 @@ __all__ = [
     "MAX_KEY_LENGTH",
     "MAX_NUMBER",
     "MAX_TEXT_LENGTH",
+    "Entry",
     "RubricError",
     "RubricReader",
     "bounded",
@@ -42,16 +43,17 @@ MAX_NUMBER = Decimal(1_000_000)
 _MAX_PROBLEM_LENGTH = 400
 
 
-class RubricError(Exception):
-    """A rubric failed to load.
+class RubricError(ProblemsError):
+    """A rubric failed to load; each problem names the file, the field path and the bad value."""
 
-    Attributes:
-        problems: one line per problem, each naming the file, the field path and the bad value.
-    """
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
+class Entry(NamedTuple):
+    """One `{key, label, ...}` entry of a list: its path, its key and label, all its fields."""
+
+    path: str
+    key: str
+    label: str
+    fields: dict[str, Any]
 
 
 def bounded(line: str) -> str:
@@ -69,11 +71,6 @@ class RubricReader:
     def problem(self, path: str, message: str) -> None:
         """Records one problem at `path`, cut to a bounded length."""
         self.problems.append(bounded(f"{self.source}: {path or '<top>'}: {message}"))
-
-    def at_most(self, path: str, what: str, count: int, limit: int) -> None:
-        """Records a problem when `count` of `what` under `path` exceed `limit`."""
-        if count > limit:
-            self.problem(path, f"{count} {what}, more than the {limit} allowed")
 
     def mapping(
         self,
@@ -111,6 +108,30 @@ class RubricReader:
         if not value and not allow_empty:
             self.problem(path, "must not be empty")
         return value
+
+    def entries(
+        self,
+        value: Any,
+        path: str,
+        extra: Iterable[str] = (),
+        optional: Iterable[str] = (),
+        *,
+        allow_empty: bool = False,
+    ) -> list[Entry]:
+        """Reads a list of mappings, each with a unique `key`, a `label` and the `extra` fields.
+
+        A malformed entry is reported and left out.
+        """
+        entries = []
+        for index, entry in enumerate(self.sequence(value, path, allow_empty=allow_empty)):
+            entry_path = join(path, index)
+            fields = self.mapping(entry, entry_path, ("key", "label", *extra), optional)
+            if fields is not None:
+                key = self.key(fields.get("key"), join(entry_path, "key"))
+                label = self.text(fields.get("label"), join(entry_path, "label"))
+                entries.append(Entry(entry_path, key, label, fields))
+        self.unique(((join(entry.path, "key"), entry.key) for entry in entries), "key")
+        return entries
 
     def text(self, value: Any, path: str) -> str:
         """Checks for a non-empty string of at most `MAX_TEXT_LENGTH`; returns it or `""`."""
