@@ -31,7 +31,7 @@ from scoring.model import (
     SpotCheck,
     Weights,
 )
-from scoring.provisional import OUT_OF_REACH, REACHED, Provisional
+from scoring.provisional import OUT_OF_REACH, REACHED, MissingItem, Provisional
 from scoring.quota import (
     OVER_QUOTA,
     TIE_AT_CUTOFF,
@@ -41,7 +41,7 @@ from scoring.quota import (
 )
 from scoring.review import review_from_ballots
 from scoring.rubric_loader import RubricError, load_rubric, parse_rubric
-from scoring.score import AreaScore, MissingItem, ScoreResult, basic_score, score_branch
+from scoring.score import AreaScore, ScoreResult, basic_score, score_branch
 from scoring.spot_check import spot_check_sample
 
 __all__ = [

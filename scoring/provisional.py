@@ -18,7 +18,7 @@ from scoring.model import ItemBelowFull, Level, ReviewBelow, Rubric
 __all__ = [
     "OUT_OF_REACH",
     "REACHED",
-    "Loss",
+    "MissingItem",
     "Provisional",
     "next_level_items",
     "provisional_view",
@@ -32,13 +32,12 @@ OUT_OF_REACH = "out_of_reach"
 _HALF_CENT = Decimal("0.005")
 
 
-class Loss(NamedTuple):
-    """An item below its points: whether answered, the points lost, its place in the category."""
+class MissingItem(NamedTuple):
+    """An item that scores below its points: its id, the points lost, whether it was answered."""
 
-    answered: bool
-    lost: Decimal
-    position: int
     item_id: str
+    lost: Decimal
+    answered: bool
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def next_level_items(
     bonus_less_deduction: Decimal,
     facts: GateFacts,
     provisional_stars: int,
-    losses: list[Loss],
+    losses: tuple[MissingItem, ...],
 ) -> tuple[str, ...]:
     """Finds the fewest items whose full marks lift the provisional stars by one level.
 
@@ -133,9 +132,8 @@ def next_level_items(
         and gate.max_stars < target
         and gate.key in failed_gates(rubric, facts)
     }
-    ordered = sorted(
-        losses, key=lambda loss: (loss.item_id not in vetoed, -loss.lost, loss.position)
-    )
+    # The sort is stable: ties keep rubric order.
+    ordered = sorted(losses, key=lambda loss: (loss.item_id not in vetoed, -loss.lost))
 
     def reaches(taken: int) -> bool:
         """Whether full marks on the first `taken` items earn `target` stars."""

@@ -28,7 +28,7 @@ from scoring.errors import InputError
 from scoring.gates import GateFacts, failed_gates, stars_for, total_for
 from scoring.inputs import BranchInput, check_claims
 from scoring.model import Item, Rubric
-from scoring.provisional import Loss, Provisional, next_level_items, provisional_view
+from scoring.provisional import MissingItem, Provisional, next_level_items, provisional_view
 
 __all__ = [
     "AreaScore",
@@ -39,14 +39,6 @@ __all__ = [
     "item_scores",
     "score_branch",
 ]
-
-
-class MissingItem(NamedTuple):
-    """An item that scores below its points: its id, the points lost, whether it was answered."""
-
-    item_id: str
-    lost: Decimal
-    answered: bool
 
 
 class AreaScore(NamedTuple):
@@ -104,22 +96,21 @@ class ScoreResult:
         )
 
     @cached_property
-    def _losses(self) -> list[Loss]:
+    def _losses(self) -> tuple[MissingItem, ...]:
         """Every item below its points, in rubric order."""
         items = self.rubric.items_for(self.branch.category)
         scores = self._facts.item_scores
-        return [
-            Loss(item.id in scores, item.points - scores.get(item.id, ZERO), position, item.id)
-            for position, item in enumerate(items)
+        return tuple(
+            MissingItem(item.id, item.points - scores.get(item.id, ZERO), item.id in scores)
+            for item in items
             if scores.get(item.id, ZERO) < item.points
-        ]
+        )
 
     @cached_property
     def missing(self) -> tuple[MissingItem, ...]:
         """Items below their points: unanswered first, then largest loss, then rubric order."""
-        # False (unanswered) sorts before True.
-        ordered = sorted(self._losses, key=lambda loss: (loss.answered, -loss.lost, loss.position))
-        return tuple(MissingItem(loss.item_id, loss.lost, loss.answered) for loss in ordered)
+        # False (unanswered) sorts before True; the sort is stable, so ties keep rubric order.
+        return tuple(sorted(self._losses, key=lambda missing: (missing.answered, -missing.lost)))
 
     @cached_property
     def provisional(self) -> Provisional:
