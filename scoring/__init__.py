@@ -32,13 +32,7 @@ from scoring.model import (
     Weights,
 )
 from scoring.provisional import OUT_OF_REACH, REACHED, MissingItem, Provisional
-from scoring.quota import (
-    OVER_QUOTA,
-    TIE_AT_CUTOFF,
-    QuotaOutcome,
-    QuotaResult,
-    apply_quota,
-)
+from scoring.quota import OVER_QUOTA, TIE_AT_CUTOFF, QuotaOutcome, QuotaResult, apply_quota
 from scoring.review import review_from_ballots
 from scoring.rubric_loader import RubricError, load_rubric, parse_rubric
 from scoring.score import AreaScore, ScoreResult, basic_score, score_branch

@@ -16,14 +16,7 @@ from typing import NamedTuple
 from scoring.decimals import ZERO, round_cent
 from scoring.model import BasicBelow, DeductionOf, Gate, ReviewBelow, Rubric
 
-__all__ = [
-    "GATE_DEDUCTION",
-    "GateFacts",
-    "failed_gates",
-    "gate_fails",
-    "stars_for",
-    "total_for",
-]
+__all__ = ["GATE_DEDUCTION", "GateFacts", "failed_gates", "gate_fails", "stars_for", "total_for"]
 
 # The key of the seed's deduction gate, also given to it when a rubric uses the older form.
 GATE_DEDUCTION = "has_deduction"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import TypeVar
 
 __all__ = [
@@ -230,19 +231,18 @@ class Rubric:
     category_quota: dict[int, dict[str, Decimal]] = field(default_factory=dict)
     total_cap: Decimal | None = None
     warnings: tuple[str, ...] = ()
-    # Lookups derived from the fields above; they take no part in equality.
-    _items_by_id: dict[str, Item] = field(init=False, repr=False, compare=False)
-    _items_by_category: dict[str, tuple[Item, ...]] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        items = [item for area in self.areas for item in area.items]
-        by_category = {
-            category.key: tuple(item for item in items if category.key in item.categories)
+    # Lookups derived from the fields, built on first use; they take no part in equality.
+    @cached_property
+    def _items_by_id(self) -> dict[str, Item]:
+        return {item.id: item for area in self.areas for item in area.items}
+
+    @cached_property
+    def _items_by_category(self) -> dict[str, tuple[Item, ...]]:
+        return {
+            category.key: tuple(item for item in self.items if category.key in item.categories)
             for category in self.categories
         }
-        # A frozen dataclass sets derived fields through object.__setattr__.
-        object.__setattr__(self, "_items_by_id", {item.id: item for item in items})
-        object.__setattr__(self, "_items_by_category", by_category)
 
     @property
     def items(self) -> tuple[Item, ...]:

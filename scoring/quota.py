@@ -25,13 +25,7 @@ from scoring.decimals import ZERO
 from scoring.model import Rubric
 from scoring.score import ScoreResult
 
-__all__ = [
-    "OVER_QUOTA",
-    "TIE_AT_CUTOFF",
-    "QuotaOutcome",
-    "QuotaResult",
-    "apply_quota",
-]
+__all__ = ["OVER_QUOTA", "TIE_AT_CUTOFF", "QuotaOutcome", "QuotaResult", "apply_quota"]
 
 # Reason codes; the handlers' catalogue says "超出五星级比例" and "并列, 待党委研究".
 OVER_QUOTA = "over_quota"

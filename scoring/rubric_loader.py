@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring.decimals import HUNDRED, ONE, ZERO, format_decimal
-from scoring.errors import excerpt
+from scoring.errors import excerpt, join
 from scoring.model import (
     AnswerLevel,
     Area,
@@ -33,7 +33,7 @@ from scoring.rubric_outcome import (
     read_total_cap,
     read_weights,
 )
-from scoring.rubric_reader import MAX_ITEMS, RubricError, RubricReader, join
+from scoring.rubric_reader import MAX_ITEMS, RubricError, RubricReader
 from scoring.rubric_yaml import read_rubric_file, read_yaml
 
 __all__ = ["RubricError", "load_rubric", "parse_rubric"]
@@ -176,29 +176,16 @@ def _read_areas(
     """Reads the areas and their items; item categories default to every category."""
     areas = []
     item_ids: list[tuple[str, str]] = []
-    for index, entry in enumerate(reader.sequence(value, "areas")):
-        path = join("areas", index)
-        fields = reader.mapping(entry, path, ("key", "title", "items"))
-        if fields is None:
-            continue
-        key = reader.key(fields.get("key"), join(path, "key"))
+    for entry in reader.entries(value, "areas", ("items",), label="title", what="area key"):
+        items_path = join(entry.path, "items")
         items = []
-        for item_index, item_entry in enumerate(
-            reader.sequence(fields.get("items"), join(path, "items"))
-        ):
-            item_path = join(join(path, "items"), item_index)
-            item = _read_item(reader, item_entry, item_path, key, category_keys)
+        for index, item_value in enumerate(reader.sequence(entry.fields.get("items"), items_path)):
+            item_path = join(items_path, index)
+            item = _read_item(reader, item_value, item_path, entry.key, category_keys)
             if item is not None:
                 items.append(item)
                 item_ids.append((join(item_path, "id"), item.id))
-        areas.append(
-            Area(
-                key=key,
-                title=reader.text(fields.get("title"), join(path, "title")),
-                items=tuple(items),
-            )
-        )
-    reader.unique(((f"areas[{i}].key", area.key) for i, area in enumerate(areas)), "area key")
+        areas.append(Area(entry.key, entry.label, tuple(items)))
     reader.unique(item_ids, "item id")
     if len(item_ids) > MAX_ITEMS:
         reader.problem("areas", f"{len(item_ids)} items, more than the {MAX_ITEMS} allowed")

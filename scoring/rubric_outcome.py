@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.decimals import HUNDRED, ONE, ZERO, format_decimal
-from scoring.errors import excerpt
+from scoring.errors import excerpt, join
 from scoring.gates import GATE_DEDUCTION
 from scoring.model import (
     BasicBelow,
@@ -22,7 +22,7 @@ from scoring.model import (
     SpotCheck,
     Weights,
 )
-from scoring.rubric_reader import RubricReader, join
+from scoring.rubric_reader import RubricReader
 
 __all__ = [
     "read_gates",

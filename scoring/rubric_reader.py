@@ -24,7 +24,6 @@ __all__ = [
     "RubricError",
     "RubricReader",
     "bounded",
-    "join",
 ]
 
 # Keys and item ids travel in Telegram callback data, which holds at most 64 bytes together with
@@ -116,21 +115,24 @@ class RubricReader:
         extra: Iterable[str] = (),
         optional: Iterable[str] = (),
         *,
+        label: str = "label",
+        what: str = "key",
         allow_empty: bool = False,
     ) -> list[Entry]:
-        """Reads a list of mappings, each with a unique `key`, a `label` and the `extra` fields.
+        """Reads a list of mappings, each with a unique `key` (`what` names it in a problem), a
+        `label` (or the field named by `label`) and the `extra` fields.
 
         A malformed entry is reported and left out.
         """
         entries = []
         for index, entry in enumerate(self.sequence(value, path, allow_empty=allow_empty)):
             entry_path = join(path, index)
-            fields = self.mapping(entry, entry_path, ("key", "label", *extra), optional)
+            fields = self.mapping(entry, entry_path, ("key", label, *extra), optional)
             if fields is not None:
                 key = self.key(fields.get("key"), join(entry_path, "key"))
-                label = self.text(fields.get("label"), join(entry_path, "label"))
-                entries.append(Entry(entry_path, key, label, fields))
-        self.unique(((join(entry.path, "key"), entry.key) for entry in entries), "key")
+                text = self.text(fields.get(label), join(entry_path, label))
+                entries.append(Entry(entry_path, key, text, fields))
+        self.unique(((join(entry.path, "key"), entry.key) for entry in entries), what)
         return entries
 
     def text(self, value: Any, path: str) -> str:

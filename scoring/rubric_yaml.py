@@ -20,8 +20,8 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scoring.decimals import parse_decimal_text
-from scoring.errors import excerpt
-from scoring.rubric_reader import RubricError, RubricReader, bounded, join
+from scoring.errors import excerpt, join
+from scoring.rubric_reader import RubricError, RubricReader, bounded
 
 __all__ = [
     "MAX_ALIAS_VALUES",
@@ -191,10 +191,8 @@ def read_yaml(text: str, source: str = "<string>") -> Any:
     """Parses rubric YAML text with exact numbers, refusing what cannot be built safely.
 
     Raises:
-        RubricError: the text is not YAML or a mapping repeats a key (with the line and
-            column); or the text is too large, nests too deep, expands too far through aliases,
-            or holds a merge key, a key that is not text or a number, or an overlong number;
-            one problem per field path.
+        RubricError: the text is not YAML, repeats a key (with its line and column), or fails
+            one of the checks above, one problem per field path.
     """
     # Characters never outnumber UTF-8 bytes, so the cheap test comes first.
     if len(text) > MAX_RUBRIC_BYTES or len(text.encode("utf-8")) > MAX_RUBRIC_BYTES:

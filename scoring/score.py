@@ -32,8 +32,6 @@ from scoring.provisional import MissingItem, Provisional, next_level_items, prov
 
 __all__ = [
     "AreaScore",
-    "MissingItem",
-    "Provisional",
     "ScoreResult",
     "basic_score",
     "item_scores",
