@@ -155,31 +155,26 @@ def _parse_answers(
     if not isinstance(value, Mapping):
         problems.append(f"answers: expected an object of item ids, got {excerpt(value)}")
         return {}
-    applicable = {item.id for item in rubric.items_for(category)}
+    applicable = {item.id: item.points for item in rubric.items_for(category)}
     level_keys = [level.key for level in rubric.answer_levels]
     answers: dict[str, str | Decimal] = {}
     for item_id, answer in value.items():
         path = join("answers", str(item_id))
         if item_id not in applicable:
-            try:
-                rubric.item(str(item_id))
-            except KeyError:
-                problems.append(f"{path}: unknown item {excerpt(item_id)}")
-            else:
+            if any(item.id == item_id for item in rubric.items):
                 problems.append(f"{path}: item does not apply to category {category!r}")
-            continue
-        if isinstance(answer, str):
-            if answer in level_keys:
-                answers[item_id] = answer
             else:
-                problems.append(
-                    f"{path}: unknown level {excerpt(answer)} (expected {', '.join(level_keys)})"
-                )
+                problems.append(f"{path}: unknown item {excerpt(item_id)}")
+        elif isinstance(answer, str) and answer not in level_keys:
+            expected = ", ".join(level_keys)
+            problems.append(f"{path}: unknown level {excerpt(answer)} (expected {expected})")
+        elif isinstance(answer, str):
+            answers[item_id] = answer
         elif to_decimal(answer) is None:
             problems.append(f"{path}: expected a level key or a score, got {excerpt(answer)}")
         else:
-            points = rubric.item(item_id).points
-            score = _read_number(answer, path, problems, maximum=points, what="score")
+            maximum = applicable[item_id]
+            score = _read_number(answer, path, problems, maximum=maximum, what="score")
             if score is not None:
                 answers[item_id] = score
     return answers
@@ -196,12 +191,9 @@ def _parse_claims(value: Any, path: str, problems: list[str]) -> tuple[Claim, ..
         if not isinstance(entry, Mapping) or set(entry) != {"kind", "points"}:
             problems.append(f"{entry_path}: expected {{kind, points}}, got {excerpt(entry)}")
             continue
+        points_path = join(entry_path, "points")
         points = _read_number(
-            entry["points"],
-            join(entry_path, "points"),
-            problems,
-            maximum=MAX_CLAIM_POINTS,
-            what="points",
+            entry["points"], points_path, problems, maximum=MAX_CLAIM_POINTS, what="points"
         )
         if points is not None:
             claims.append(Claim(kind=str(entry["kind"]), points=points))

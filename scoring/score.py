@@ -68,8 +68,6 @@ class ScoreResult:
         gates: the keys of the gates the branch fails now (`basic_below_80`, `has_deduction`),
             in rubric order, whether or not the total reaches a level they cap; a review gate
             fails only once there is a review.
-        rubric: the rubric the branch was scored on.
-        branch: the branch input that was scored.
     """
 
     basic: Decimal
@@ -117,18 +115,11 @@ class ScoreResult:
 
     @cached_property
     def next_level_items(self) -> tuple[str, ...]:
-        """The fewest items whose full marks lift the provisional stars by a level.
-
-        Empty when already at the top or when no set of items can (a deduction that forbids
-        the next level, or too few points left).
-        """
+        """The fewest items whose full marks lift the provisional stars by a level, if any."""
+        bonus_less_deduction = self.bonus - self.deduction
+        stars = self.provisional.stars
         return next_level_items(
-            self.rubric,
-            self.basic,
-            self.bonus - self.deduction,
-            self._facts,
-            self.provisional.stars,
-            self._losses,
+            self.rubric, self.basic, bonus_less_deduction, self._facts, stars, self._losses
         )
 
     @cached_property
@@ -165,8 +156,14 @@ def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
     if problems:
         raise InputError(problems)
     scores = item_scores(rubric, items, branch.answers)
-    if len(scores) != len(branch.answers):
-        raise InputError(_foreign_answers(branch.category, items, branch.answers))
+    # Items of other categories are not scored: their answers are the ones left over.
+    problems = [
+        f"answers.{item_id}: unknown item or not for category {branch.category!r}"
+        for item_id in branch.answers
+        if item_id not in scores
+    ]
+    if problems:
+        raise InputError(problems)
 
     basic = sum(scores.values(), ZERO)
     basic_100 = basic * HUNDRED / rubric.basic_total
@@ -174,7 +171,7 @@ def score_branch(rubric: Rubric, branch: BranchInput) -> ScoreResult:
     bonus = ZERO if rubric.bonus is None else min(bonus_claimed, rubric.bonus.cap)
     deduction = sum((claim.points for claim in branch.deductions), ZERO)
     assessment = basic_100 + bonus - deduction
-    gates = failed_gates(rubric, _gate_facts(branch, basic_100, scores)._replace(review=review))
+    gates = failed_gates(rubric, _gate_facts(branch, basic_100, scores, review))
     total = stars = None
     if review is not None:
         total = total_for(rubric, assessment, review)
@@ -233,20 +230,11 @@ def _item_score(item: Item, answer: str | Decimal, fractions: Mapping[str, Decim
 
 
 def _gate_facts(
-    branch: BranchInput, basic_100: Decimal, scores: Mapping[str, Decimal]
+    branch: BranchInput,
+    basic_100: Decimal,
+    scores: Mapping[str, Decimal],
+    review: Decimal | None = None,
 ) -> GateFacts:
-    """The gate facts of a branch before its review."""
+    """The gate facts of a branch, before its review unless one is given."""
     kinds = tuple(claim.kind for claim in branch.deductions)
-    return GateFacts(branch.category, basic_100, kinds, None, scores)
-
-
-def _foreign_answers(
-    category: str, items: tuple[Item, ...], answers: Mapping[str, object]
-) -> list[str]:
-    """Names the answers that are not items of the branch's category."""
-    applicable = {item.id for item in items}
-    return [
-        f"answers.{item_id}: unknown item or not for category {category!r}"
-        for item_id in answers
-        if item_id not in applicable
-    ]
+    return GateFacts(branch.category, basic_100, kinds, review, scores)
