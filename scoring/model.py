@@ -304,8 +304,7 @@ class Rubric:
 
     def level_below(self, stars: int) -> int:
         """Returns the stars of the level right under `stars`, or `stars` at the bottom."""
-        lower = [level.stars for level in self.levels if level.stars < stars]
-        return max(lower) if lower else stars
+        return max([level.stars for level in self.levels if level.stars < stars], default=stars)
 
 
 _Keyed = TypeVar("_Keyed", Category, AnswerLevel, Area, Gate)

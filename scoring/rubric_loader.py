@@ -66,28 +66,21 @@ def load_rubric(path: str | Path) -> Rubric:
 
 
 def parse_rubric(text: str, source: str = "<string>") -> Rubric:
-    """Parses and validates rubric YAML.
-
-    Args:
-        text: the YAML text.
-        source: the name used in problem messages (usually the file path).
+    """Parses and validates rubric YAML; `source` names it in problem lines (the file path).
 
     Raises:
         RubricError: with one problem per invalid field.
     """
-    document = read_yaml(text, source)
     reader = RubricReader(source)
-    top = reader.mapping(document, "", _TOP_KEYS, _OPTIONAL_TOP_KEYS)
-    if top is None:
-        raise RubricError(reader.problems)
-    rubric = _build(reader, top, source)
-    if reader.problems or rubric is None:
+    top = reader.mapping(read_yaml(text, source), "", _TOP_KEYS, _OPTIONAL_TOP_KEYS)
+    rubric = None if top is None else _build(reader, top, source)
+    if rubric is None:
         raise RubricError(reader.problems)
     return rubric
 
 
 def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | None:
-    """Reads every section; returns None when a section is too broken to build a Rubric."""
+    """Reads every section; returns None after any problem."""
     name = reader.text(top.get("name"), "name")
     basic_total = reader.number(top.get("basic_total"), "basic_total", positive=True)
     categories = _read_categories(reader, top.get("categories"))
