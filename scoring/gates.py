@@ -23,15 +23,8 @@ GATE_DEDUCTION = "has_deduction"
 
 
 class GateFacts(NamedTuple):
-    """What the gates look at in one branch.
-
-    Attributes:
-        category: the branch's category key.
-        basic_100: the basic score on the 100 scale.
-        deduction_kinds: the kind of every deduction.
-        review: the review score, or None before the review (no review gate fails then).
-        item_scores: the points of each answered item (unanswered items score 0).
-    """
+    """What the gates look at in one branch. `review` is None before the review, when no review
+    gate fails; `item_scores` holds the answered items (unanswered items score 0)."""
 
     category: str
     basic_100: Decimal

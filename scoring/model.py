@@ -60,13 +60,9 @@ class AnswerLevel:
 class Item:
     """One check of an area, from the seed's "是否…" clauses.
 
-    Attributes:
-        id: stable ASCII id, `<area>.<name>`; it travels in callback data.
-        area: the key of the area holding the item.
-        text: the Chinese text the secretary reads.
-        points: full marks of the item.
-        categories: the branch categories the item applies to.
-        evidence_hint: what evidence (佐证材料) proves the item.
+    `id` is a stable ASCII id, `<area>.<name>`: it travels in callback data. `text` is what the
+    secretary reads, `points` the item's full marks, `evidence_hint` the evidence (佐证材料) that
+    proves it.
     """
 
     id: str

@@ -33,16 +33,8 @@ TIE_AT_CUTOFF = "tie_at_cutoff"
 
 
 class QuotaOutcome(NamedTuple):
-    """One branch after the quota.
-
-    Attributes:
-        branch_id: the id the caller gave.
-        stars: the stars after the gates, before the quota (None without a review).
-        stars_after_quota: the stars after the quota (None without a review).
-        reason: None when unchanged, else `over_quota` or `tie_at_cutoff`.
-        tie_at_cutoff: tied on total, basic_100 and review across a cut-off; the committee
-            decides.
-    """
+    """One branch after the quota: its stars before and after it (None without a review), and
+    the reason it dropped (`over_quota`, `tie_at_cutoff`) or None when unchanged."""
 
     branch_id: str
     stars: int | None
@@ -53,16 +45,9 @@ class QuotaOutcome(NamedTuple):
 
 @dataclass(frozen=True)
 class QuotaResult:
-    """The quota applied to a set of branches.
-
-    Attributes:
-        in_scope: the number of branches the shares apply to.
-        shares: stars → the share of all branches used (with any approved override).
-        limits: stars → the most branches that may hold that level.
-        category_limits: stars → category → the most branches of that category that may hold
-            the level.
-        outcomes: one per branch, in the order given.
-    """
+    """The quota applied to a set of branches: per level's stars, the `shares` of all branches
+    used (with any approved override), the `limits` they give over all `in_scope` branches and
+    the `category_limits` within each category; `outcomes` has one per branch, in order given."""
 
     in_scope: int
     shares: dict[int, Decimal]

@@ -55,19 +55,11 @@ class ScoreResult:
     Equality compares the figures; the rubric and the branch input the views are computed from
     take no part in it.
 
-    Attributes:
-        basic: Σ item scores on the rubric's own scale (basic_total).
-        basic_100: basic brought to the 100 scale.
-        bonus: the bonus after the cap.
-        bonus_claimed: Σ bonus awards before the cap.
-        deduction: Σ deductions.
-        assessment: basic_100 + bonus − deduction.
-        review: the review score, or None before the review.
-        total: the rounded total, or None without a review.
-        stars: the stars after the gates (before any quota), or None without a review.
-        gates: the keys of the gates the branch fails now (`basic_below_80`, `has_deduction`),
-            in rubric order, whether or not the total reaches a level they cap; a review gate
-            fails only once there is a review.
+    The figures are the module's formula; `bonus_claimed` is the bonus before the cap, and
+    `review`, `total` and `stars` (after the gates, before any quota) are None before the review.
+    `gates` holds the keys of the gates the branch fails now (`basic_below_80`), in rubric order,
+    whether or not the total reaches a level they cap; a review gate fails only once there is a
+    review.
     """
 
     basic: Decimal
