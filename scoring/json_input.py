@@ -10,6 +10,7 @@ its path, and nesting is bounded.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -34,13 +35,8 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     data = dict(pairs)
     if len(data) == len(pairs):
         return data
-    seen: set[str] = set()
-    repeated = []
-    for key, _ in pairs:
-        if key in seen and key not in repeated:
-            repeated.append(key)
-        seen.add(key)
-    return _RepeatedKeys(pairs, repeated)
+    counts = Counter(key for key, _ in pairs)
+    return _RepeatedKeys(pairs, [key for key, count in counts.items() if count > 1])
 
 
 def read_json(text: str) -> Any:

@@ -87,15 +87,16 @@ def _build(reader: RubricReader, top: dict[str, Any], source: str) -> Rubric | N
     answer_levels = _read_answer_levels(reader, top.get("answer_levels"))
     category_keys = frozenset(category.key for category in categories)
     areas = _read_areas(reader, top.get("areas"), category_keys)
+    items = [item for area in areas for item in area.items]
     if basic_total > 0:  # else already reported; a sum compared with it would only add noise
-        _check_category_totals(reader, areas, categories, basic_total)
+        _check_category_totals(reader, items, categories, basic_total)
     bonus = _read_bonus(reader, top.get("bonus"))
     deductions = _read_deductions(reader, top.get("deductions"))
     review = _read_review(reader, top.get("review"))
     weights, warnings = read_weights(reader, top.get("weights"))
     levels = read_levels(reader, top.get("levels"))
     deduction_kinds = tuple(kind.key for kind in deductions.kinds) if deductions else ()
-    item_ids = tuple(item.id for area in areas for item in area.items)
+    item_ids = tuple(item.id for item in items)
     gates = read_gates(reader, top.get("gates"), levels, deduction_kinds, item_ids)
     quota, category_quota = read_quota(
         reader, top.get("quota"), levels, tuple(category.key for category in categories)
@@ -218,22 +219,11 @@ def _read_item(
 
 
 def _check_category_totals(
-    reader: RubricReader,
-    areas: tuple[Area, ...],
-    categories: tuple[Category, ...],
-    basic_total: Decimal,
+    reader: RubricReader, items: list[Item], categories: tuple[Category, ...], basic_total: Decimal
 ) -> None:
     """Each category's items must add up to the declared basic total (基础项)."""
     for category in categories:
-        total = sum(
-            (
-                item.points
-                for area in areas
-                for item in area.items
-                if category.key in item.categories
-            ),
-            ZERO,
-        )
+        total = sum((item.points for item in items if category.key in item.categories), ZERO)
         if total != basic_total:
             reader.problem(
                 "areas",
