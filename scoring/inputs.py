@@ -201,7 +201,7 @@ def _parse_claims(value: Any, path: str, problems: list[str]) -> tuple[Claim, ..
 
 
 def _parse_review(rubric: Rubric, value: Any, problems: list[str]) -> Decimal | None:
-    """Reads the review: a score 0-100, `{"ballots": {key: count}}`, or null."""
+    """Reads the review: a score 0-100, `{"ballots": {key: count}}` or null; None on a problem."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -211,24 +211,10 @@ def _parse_review(rubric: Rubric, value: Any, problems: list[str]) -> Decimal | 
             f"review: expected a score or {{ballots: {{key: count}}}}, got {excerpt(value)}"
         )
         return None
-    counts = _read_ballots(rubric, value["ballots"], problems)
-    if counts is None:
-        return None
-    try:
-        return review_from_ballots(rubric, counts)
-    except InputError as error:
-        problems.extend(error.problems)
-        return None
-
-
-def _read_ballots(
-    rubric: Rubric, value: Mapping[str, Any], problems: list[str]
-) -> dict[str, int] | None:
-    """Reads `{ballot key: count}`; counts may be decimal text. None after a problem."""
     keys = [ballot.key for ballot in rubric.review.ballots]
     counts = {}
     before = len(problems)
-    for key, count in value.items():
+    for key, count in value["ballots"].items():
         path = join("review.ballots", str(key))
         if key not in keys:
             problems.append(f"{path}: unknown ballot {excerpt(key)} (expected {', '.join(keys)})")
@@ -238,7 +224,13 @@ def _read_ballots(
         )
         if number is not None:
             counts[key] = int(number)
-    return counts if len(problems) == before else None
+    if len(problems) > before:
+        return None
+    try:
+        return review_from_ballots(rubric, counts)
+    except InputError as error:
+        problems.extend(error.problems)
+        return None
 
 
 def parse_number(value: object) -> Decimal | None:

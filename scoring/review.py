@@ -17,9 +17,7 @@ def review_from_ballots(rubric: Rubric, counts: Mapping[str, int]) -> Decimal:
 
     With the default rubric, 3 × 好 and 1 × 一般 make (300 + 60) / 4 = 90.
 
-    Args:
-        rubric: gives each ballot key's value.
-        counts: ballot key → number of ballots; keys not given count 0.
+    `counts` maps ballot keys to numbers of ballots; keys not given count 0.
 
     Raises:
         InputError: an unknown ballot key, a count that is not a whole number of at least 0, or

@@ -1,8 +1,7 @@
 """Loads and validates a rubric from YAML (`parse_rubric`, `load_rubric`).
 
 The format is described in the README ("The rubric"); `scoring/rubrics/default.yaml` is the
-annotated example derived from the seed. Every problem is collected before failing, and each
-names the file, the field path and the bad value.
+annotated example derived from the seed.
 """
 
 from __future__ import annotations

@@ -10,9 +10,6 @@ total      = w_assessment × assessment + w_review × review, floored at 0, roun
            (and capped at total_cap when the rubric declares one)
 stars      = the highest level the total reaches, capped by every gate the branch fails
 ```
-
-`score_branch` computes the figures; the feedback views (missing points, the provisional view,
-next-level items, per-area scores) are computed from the same item scores when first read.
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ __all__ = ["spot_check_sample"]
 def spot_check_sample(
     rubric: Rubric, branches: Sequence[tuple[str, int]], seed: int
 ) -> dict[int, tuple[str, ...]]:
-    """Draws the spot-check sample per sampled level.
+    """Draws the spot-check sample of each sampled level, at least the rubric's share of its
+    branches (rounded up: "不低于15%").
 
     Args:
-        rubric: gives the sampled levels and the least share (rounded up: "不低于15%").
         branches: `(branch id, stars after the quota)` for every branch in scope.
         seed: the recorded seed.
 
