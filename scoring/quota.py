@@ -123,11 +123,7 @@ def apply_quota(
             limits[capped] = cap(capped, shares[capped], ids)
     outcomes = tuple(
         QuotaOutcome(
-            branch_id,
-            result.stars,
-            stars[branch_id],
-            reasons.get(branch_id),
-            branch_id in tied,
+            branch_id, result.stars, stars[branch_id], reasons.get(branch_id), branch_id in tied
         )
         for branch_id, result in scored
     )

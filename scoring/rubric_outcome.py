@@ -203,10 +203,7 @@ def _read_two_field_gates(
 
 
 def read_quota(
-    reader: RubricReader,
-    value: Any,
-    levels: tuple[Level, ...],
-    category_keys: tuple[str, ...],
+    reader: RubricReader, value: Any, levels: tuple[Level, ...], category_keys: tuple[str, ...]
 ) -> tuple[dict[int, Decimal], dict[int, dict[str, Decimal]]]:
     """Reads `{stars: share}` or `{stars: {share, categories: {category: share}}}`.
 

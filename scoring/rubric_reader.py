@@ -72,11 +72,7 @@ class RubricReader:
         self.problems.append(bounded(f"{self.source}: {path or '<top>'}: {message}"))
 
     def mapping(
-        self,
-        value: Any,
-        path: str,
-        required: Iterable[str],
-        optional: Iterable[str] = (),
+        self, value: Any, path: str, required: Iterable[str], optional: Iterable[str] = ()
     ) -> dict[str, Any] | None:
         """Checks that `value` is a mapping with the required keys and no unknown ones.
 
@@ -147,7 +143,7 @@ class RubricReader:
             return ""
         return value
 
-    def key(self, value: Any, path: str, max_length: int = MAX_KEY_LENGTH) -> str:
+    def key(self, value: Any, path: str) -> str:
         """Checks for a short lower-case ASCII key such as `non_public`; returns it or `""`."""
         if isinstance(value, bool):
             # YAML 1.1 reads yes/no/on/off as booleans; the town meant a word.
@@ -158,8 +154,8 @@ class RubricReader:
                 path, f"expected a lower-case ASCII key like 'non_public', got {excerpt(value)}"
             )
             return ""
-        if len(value) > max_length:
-            self.problem(path, f"key {excerpt(value)} is longer than {max_length} characters")
+        if len(value) > MAX_KEY_LENGTH:
+            self.problem(path, f"key {excerpt(value)} is longer than {MAX_KEY_LENGTH} characters")
             return ""
         return value
 
@@ -210,12 +206,10 @@ class RubricReader:
             return number
         return Decimal(0)
 
-    def integer(self, value: Any, path: str, *, minimum: int = 0) -> int:
-        """Checks for a whole number (not a boolean) of at least `minimum`; returns it or 0."""
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.problem(
-                path, f"expected a whole number of at least {minimum}, got {excerpt(value)}"
-            )
+    def integer(self, value: Any, path: str) -> int:
+        """Checks for a whole number (not a boolean) of at least 0; returns it or 0."""
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.problem(path, f"expected a whole number of at least 0, got {excerpt(value)}")
             return 0
         return value
 

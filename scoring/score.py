@@ -27,13 +27,7 @@ from scoring.inputs import BranchInput, check_claims
 from scoring.model import Item, Rubric
 from scoring.provisional import MissingItem, Provisional, next_level_items, provisional_view
 
-__all__ = [
-    "AreaScore",
-    "ScoreResult",
-    "basic_score",
-    "item_scores",
-    "score_branch",
-]
+__all__ = ["AreaScore", "ScoreResult", "basic_score", "item_scores", "score_branch"]
 
 
 class AreaScore(NamedTuple):
