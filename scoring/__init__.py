@@ -9,7 +9,7 @@ from scoring.default import default_rubric, default_rubric_text
 from scoring.errors import InputError
 from scoring.export import outcome_to_dict, quota_to_dict, result_to_dict, rubric_to_dict
 from scoring.gates import GATE_DEDUCTION, failed_gates
-from scoring.inputs import BranchInput, Claim, parse_branch_input
+from scoring.inputs import BranchInput, Claim, parse_branch_input, review_from_ballots
 from scoring.model import (
     AnswerLevel,
     Area,
@@ -33,7 +33,6 @@ from scoring.model import (
 )
 from scoring.provisional import OUT_OF_REACH, REACHED, MissingItem, Provisional
 from scoring.quota import OVER_QUOTA, TIE_AT_CUTOFF, QuotaOutcome, QuotaResult, apply_quota
-from scoring.review import review_from_ballots
 from scoring.rubric_loader import RubricError, load_rubric, parse_rubric
 from scoring.score import AreaScore, ScoreResult, basic_score, score_branch
 from scoring.spot_check import spot_check_sample

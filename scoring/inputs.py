@@ -1,4 +1,5 @@
-"""What a branch brings to be scored (`BranchInput`), and its validation from JSON-like data.
+"""What a branch brings to be scored (`BranchInput`), its validation from JSON-like data, and
+the review score from ballots (`review_from_ballots`).
 
 `parse_branch_input` is the gate for untrusted input (the command line, imported files): it
 reports every bad field at once, one line each, naming the field and the value. The bot builds
@@ -23,17 +24,16 @@ from scoring.decimals import (
 )
 from scoring.errors import InputError, excerpt, join
 from scoring.model import Kind, Rubric
-from scoring.review import review_from_ballots
 
 __all__ = [
     "MAX_BALLOTS",
     "MAX_CLAIM_POINTS",
     "BranchInput",
     "Claim",
-    "InputError",
     "check_claims",
     "parse_branch_input",
     "parse_number",
+    "review_from_ballots",
 ]
 
 
@@ -115,7 +115,6 @@ def parse_branch_input(rubric: Rubric, data: Mapping[str, Any]) -> BranchInput:
     """Validates one branch's JSON-like data against the rubric.
 
     Args:
-        rubric: the rubric the branch is scored on.
         data: `{"category", "answers", "bonus", "deductions", "review"}`; missing keys mean
             none. Numbers may be int, float (read through their shortest repr) or Decimal;
             the review score, claim points and ballot counts may also be decimal text such as
@@ -233,6 +232,41 @@ def _parse_review(rubric: Rubric, value: Any, problems: list[str]) -> Decimal | 
         return None
 
 
+def review_from_ballots(rubric: Rubric, counts: Mapping[str, int]) -> Decimal:
+    """Averages the ballots' values over the valid ballots, rounded half-up to 2 decimals.
+
+    With the default rubric, 3 × 好 and 1 × 一般 make (300 + 60) / 4 = 90.
+
+    `counts` maps ballot keys to numbers of ballots; keys not given count 0.
+
+    Raises:
+        InputError: an unknown ballot key, a count that is not a whole number of at least 0, or
+            no ballots at all.
+    """
+    values = {ballot.key: ballot.value for ballot in rubric.review.ballots}
+    problems = []
+    weighted = Decimal(0)
+    ballots = 0
+    for key, count in counts.items():
+        path = f"review.ballots.{key}"
+        if key not in values:
+            problems.append(f"{path}: unknown ballot {key!r} (expected {', '.join(values)})")
+        elif isinstance(count, bool) or not isinstance(count, int | Decimal) or count < 0:
+            problems.append(f"{path}: expected a count of at least 0, got {count!r}")
+        elif isinstance(count, Decimal) and count != count.to_integral_value():
+            problems.append(f"{path}: expected a whole count, got {count!r}")
+        else:
+            weighted += values[key] * count
+            ballots += int(count)
+    if not problems and ballots == 0:
+        problems.append("review.ballots: no valid ballots to average")
+    if problems:
+        raise InputError(problems)
+    # The mean can repeat forever (260 / 3); the total is rounded to cents anyway, so the review
+    # score is kept to cents too and shown exactly as it is used.
+    return round_cent(weighted / ballots)
+
+
 def parse_number(value: object) -> Decimal | None:
     """Reads a JSON number, or decimal text such as "93.6"; None when it is neither.
 
@@ -253,11 +287,8 @@ def _read_number(
     what: str,
     whole: bool = False,
 ) -> Decimal | None:
-    """Reads a number from 0 to `maximum`: whole for a count, at most two decimals otherwise.
-
-    Returns:
-        The number, or None after recording a problem.
-    """
+    """Reads a number from 0 to `maximum`, whole for a count and with at most two decimals
+    otherwise; returns it, or None after recording a problem."""
     number = parse_number(value)
     if number is None:
         problems.append(f"{path}: expected a number, got {excerpt(value)}")

@@ -46,8 +46,7 @@ def read_json(text: str) -> Any:
     parser reports as not numbers.
 
     Raises:
-        InputError: the text is not JSON, nests deeper than `MAX_JSON_DEPTH`, or repeats a key
-            in an object (one problem per repeated key, with its path).
+        InputError: not JSON, nested too deep, or one problem per repeated key, with its path.
     """
     try:
         document = json.loads(

@@ -175,14 +175,11 @@ Condition = BasicBelow | DeductionOf | ReviewBelow | ItemBelowFull
 
 @dataclass(frozen=True)
 class Gate:
-    """A condition that caps a branch's level whatever its total (不得评定为…).
+    """A condition that caps a branch's level at `max_stars` whatever its total (不得评定为…).
 
-    Attributes:
-        key: the reason code results carry when the gate fails (`basic_below_80`).
-        label: what the bot shows, from the rubric; None for a gate of the older two-field
-            form, which the bot words from its own catalogue.
-        condition: what fails the gate.
-        max_stars: the highest level a branch that fails the gate may hold.
+    `key` is the reason code results carry when the gate fails (`basic_below_80`); `label` is
+    what the bot shows, None for a gate of the older two-field form, which the bot words from
+    its own catalogue.
     """
 
     key: str
@@ -246,11 +243,8 @@ class Rubric:
         return tuple(self._items_by_id.values())
 
     def items_for(self, category: str) -> tuple[Item, ...]:
-        """Returns the items that apply to `category`, in rubric order.
-
-        Raises:
-            KeyError: the rubric has no such category.
-        """
+        """Returns the items that apply to `category`, in rubric order. Raises KeyError naming an
+        unknown category."""
         try:
             return self._items_by_category[category]
         except KeyError:

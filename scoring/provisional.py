@@ -116,10 +116,8 @@ def next_level_items(
     Full marks on an item raise basic_100, and with it the assumed review, so the provisional
     total only grows with the points recovered. An item a failed veto gate names must be in any
     set that lifts the branch above the gate's cap, so those come first; then the largest losses
-    first reach the next level with the fewest items. Ties go to rubric order.
-
-    Returns:
-        Item ids in the order taken; empty when at the top level or when no set can do it.
+    first reach the next level with the fewest items. Ties go to rubric order. Returns the item
+    ids in the order taken; none when at the top level or when no set can do it.
     """
     above = [level.stars for level in rubric.levels if level.stars > provisional_stars]
     if not above or not losses:

@@ -76,7 +76,6 @@ def apply_quota(
     """Applies the rubric's quotas to every branch in scope.
 
     Args:
-        rubric: the rubric the branches were scored on.
         scored: `(branch id, result)` for every branch in scope, including those without a
             review (they count in scope but hold no stars).
         quota_override: a higher share approved by the county for the top capped level

@@ -279,16 +279,13 @@ def read_spot_check(
         return None
     known = [level.stars for level in levels]
     sampled = []
-    for index, stars in enumerate(
-        reader.sequence(fields.get("levels"), "spot_check.levels", allow_empty=True)
-    ):
+    listed = reader.sequence(fields.get("levels"), "spot_check.levels", allow_empty=True)
+    for index, stars in enumerate(listed):
         if isinstance(stars, bool) or stars not in known:
             reader.problem(f"spot_check.levels[{index}]", f"unknown level {excerpt(stars)}")
         else:
             sampled.append(stars)
-    return SpotCheck(
-        levels=tuple(sampled),
-        fraction=reader.number(
-            fields.get("fraction"), "spot_check.fraction", positive=True, maximum=ONE
-        ),
+    fraction = reader.number(
+        fields.get("fraction"), "spot_check.fraction", positive=True, maximum=ONE
     )
+    return SpotCheck(levels=tuple(sampled), fraction=fraction)

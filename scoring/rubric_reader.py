@@ -74,11 +74,8 @@ class RubricReader:
     def mapping(
         self, value: Any, path: str, required: Iterable[str], optional: Iterable[str] = ()
     ) -> dict[str, Any] | None:
-        """Checks that `value` is a mapping with the required keys and no unknown ones.
-
-        Returns:
-            The mapping, or None when it is not one (the problem is recorded).
-        """
+        """Checks that `value` is a mapping with the required keys and no unknown ones; returns
+        it, or None when it is not a mapping."""
         if not isinstance(value, dict):
             self.problem(path, f"expected a mapping, got {excerpt(value)}")
             return None
@@ -135,47 +132,45 @@ class RubricReader:
         """Checks for a non-empty string of at most `MAX_TEXT_LENGTH`; returns it or `""`."""
         if not isinstance(value, str) or not value.strip():
             self.problem(path, f"expected non-empty text, got {excerpt(value)}")
-            return ""
-        if len(value) > MAX_TEXT_LENGTH:
+        elif len(value) > MAX_TEXT_LENGTH:
             self.problem(
                 path, f"text {excerpt(value)} is longer than {MAX_TEXT_LENGTH} characters"
             )
-            return ""
-        return value
+        else:
+            return value
+        return ""
 
     def key(self, value: Any, path: str) -> str:
         """Checks for a short lower-case ASCII key such as `non_public`; returns it or `""`."""
         if isinstance(value, bool):
             # YAML 1.1 reads yes/no/on/off as booleans; the town meant a word.
             self.problem(path, f"got the boolean {excerpt(value)}: quote the key, e.g. 'yes'")
-            return ""
-        if not isinstance(value, str) or not _KEY_PATTERN.fullmatch(value):
+        elif not isinstance(value, str) or not _KEY_PATTERN.fullmatch(value):
             self.problem(
                 path, f"expected a lower-case ASCII key like 'non_public', got {excerpt(value)}"
             )
-            return ""
-        if len(value) > MAX_KEY_LENGTH:
+        elif len(value) > MAX_KEY_LENGTH:
             self.problem(path, f"key {excerpt(value)} is longer than {MAX_KEY_LENGTH} characters")
-            return ""
-        return value
+        else:
+            return value
+        return ""
 
     def item_id(self, value: Any, path: str, area_key: str) -> str:
         """Checks an item id: `<area>.<name>`, short ASCII; returns it or `""`."""
         prefix = f"{area_key}."
         if not isinstance(value, str) or not value.startswith(prefix):
             self.problem(path, f"expected an id starting with {prefix!r}, got {excerpt(value)}")
-            return ""
-        if not value.isascii() or not _KEY_PATTERN.fullmatch(value[len(prefix) :]):
+        elif not value.isascii() or not _KEY_PATTERN.fullmatch(value[len(prefix) :]):
             self.problem(
                 path, f"expected a short ASCII id like '{prefix}study', got {excerpt(value)}"
             )
-            return ""
-        if len(value) > MAX_ITEM_ID_LENGTH:
+        elif len(value) > MAX_ITEM_ID_LENGTH:
             self.problem(
                 path, f"id {excerpt(value)} is longer than {MAX_ITEM_ID_LENGTH} characters"
             )
-            return ""
-        return value
+        else:
+            return value
+        return ""
 
     def number(
         self,
@@ -191,12 +186,11 @@ class RubricReader:
         Every number is at most `MAX_NUMBER` in size, whatever bounds the caller gives.
         """
         number = to_decimal(value)
-        if number is None:
-            self.problem(path, f"expected a number, got {excerpt(value)}")
-            return Decimal(0)
         lowest = -MAX_NUMBER if minimum is None else max(minimum, -MAX_NUMBER)
         highest = MAX_NUMBER if maximum is None else min(maximum, MAX_NUMBER)
-        if positive and number <= 0:
+        if number is None:
+            self.problem(path, f"expected a number, got {excerpt(value)}")
+        elif positive and number <= 0:
             self.problem(path, f"must be greater than 0, got {excerpt(value)}")
         elif number < lowest:
             self.problem(path, f"must be at least {format_decimal(lowest)}, got {excerpt(value)}")

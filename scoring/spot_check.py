@@ -23,7 +23,7 @@ def spot_check_sample(
 
     Args:
         branches: `(branch id, stars after the quota)` for every branch in scope.
-        seed: the recorded seed.
+        seed: the seed recorded with the sample.
 
     Returns:
         stars → the sampled branch ids, sorted; every sampled level is present.
