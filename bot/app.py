@@ -8,18 +8,20 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.settings import Settings
+from bot.update_log import LOG_GROUP, log_update
 from handlers import (
     assessment,
     binding,
@@ -157,6 +159,9 @@ def _register_handlers(application: PingxingApplication) -> None:
     `from` (Telegram sends none in a private chat) reaches no handler.
     """
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.USER
+    # 0. Before the flows, in a group of its own: one log line per update, whoever takes it.
+    application.add_handler(TypeHandler(Update, log_update), group=LOG_GROUP)
+
     # 1. Commands first, so "/cancel" is never taken for a claim's reason or an evidence note.
     commands = {
         "start": binding.start,

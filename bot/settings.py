@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -14,6 +16,9 @@ if TYPE_CHECKING:
     from storage.schedule import ReminderSchedule
 
 __all__ = ["Settings"]
+
+# What Telegram accepts as a webhook's secret_token (Bot API, setWebhook).
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _default_database_url() -> str:
@@ -38,6 +43,11 @@ class Settings(BaseSettings):
             about 30).
         reminder_time: the local time of day reminders and digests are due, `HH:MM`.
         quiet_hours: the local window nothing scheduled is sent in, `HH:MM-HH:MM`, or `off`.
+        webhook_url: the public URL Telegram posts updates to; when set, `pingxing run` serves
+            a webhook instead of polling.
+        webhook_secret: the secret Telegram sends with every webhook request; required with
+            `webhook_url`.
+        listen: `host:port` the webhook server binds (a reverse proxy in front terminates TLS).
     """
 
     model_config = SettingsConfigDict(
@@ -56,6 +66,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=DEFAULT_SEND_RATE, gt=0, le=TELEGRAM_SEND_RATE)
     reminder_time: str = "09:00"
     quiet_hours: str = "22:00-08:00"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    listen: str = "127.0.0.1:8080"
 
     @field_validator("timezone")
     @classmethod
@@ -78,13 +91,72 @@ class Settings(BaseSettings):
             raise ValueError(f"PINGXING_REMINDER_TIME / PINGXING_QUIET_HOURS: {error}") from None
         return self
 
-    @field_validator("bot_token", "bot_api_url", "bot_username", mode="before")
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_is_http(cls, value: str | None) -> str | None:
+        """Accepts an http(s) URL with a host; its path is what the server serves."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL with a host: {value!r}")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        """Holds the secret to Telegram's rule: 1 to 256 of A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("use 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_is_host_port(cls, value: str) -> str:
+        """Accepts `host:port` with a port from 1 to 65535."""
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"expected host:port, e.g. 127.0.0.1:8080, not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        """A webhook without a secret would take updates from anyone who finds the URL."""
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError(
+                "PINGXING_WEBHOOK_SECRET is required when PINGXING_WEBHOOK_URL is set"
+            )
+        return self
+
+    @field_validator(
+        "bot_token",
+        "bot_api_url",
+        "bot_username",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """Treats an empty variable (`PINGXING_BOT_TOKEN=` in `.env`) as not set."""
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @property
+    def listen_host(self) -> str:
+        """The host part of `listen` (brackets of an IPv6 address removed)."""
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def listen_port(self) -> int:
+        """The port part of `listen`."""
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of `webhook_url` the server answers on (`/` when it has none)."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @property
     def zone(self) -> ZoneInfo:

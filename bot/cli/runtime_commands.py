@@ -13,9 +13,10 @@ EXIT_CONFIGURATION = 2
 
 
 def run() -> None:
-    """Runs the bot with long polling until Ctrl-C or SIGTERM (needs PINGXING_BOT_TOKEN).
+    """Runs the bot until Ctrl-C or SIGTERM (needs PINGXING_BOT_TOKEN).
 
-    Exits with status 2, saying why in one line, when Telegram rejects the token.
+    Long polling, or a webhook server when PINGXING_WEBHOOK_URL is set. Exits with status 2,
+    saying why in one line, when Telegram rejects the token.
     """
     from pydantic import ValidationError
 
@@ -41,7 +42,12 @@ def run() -> None:
     from bot.polling import TokenWatch, poll
 
     # Before the Application is built: PTB logs the Bot API URLs as it creates the Bot.
-    configure_logging(logging.INFO, token=settings.bot_token.get_secret_value())
+    redacting = configure_logging(logging.INFO, token=settings.bot_token.get_secret_value())
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        from bot.server.webhook import serve_webhook
+
+        redacting.secrets += (settings.webhook_secret.get_secret_value(),)
+        raise typer.Exit(serve_webhook(settings))
     # One connection, as PTB's own default transport for getUpdates.
     watch = TokenWatch(HTTPXRequest(connection_pool_size=1))
     application = build_application(settings, polling_request=watch)
