@@ -13,6 +13,7 @@ from bot.cli import (
     admin_commands,
     deadline_commands,
     delivery_commands,
+    ops_commands,
     runtime_commands,
     scoring_commands,
 )
@@ -30,6 +31,7 @@ admin_commands.register(app)
 deadline_commands.register(app)
 runtime_commands.register(app)
 delivery_commands.register(app)
+ops_commands.register(app)
 
 
 def main() -> None:
