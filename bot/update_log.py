@@ -19,8 +19,10 @@ __all__ = ["LOG_GROUP", "handler_name", "log_update"]
 
 logger = logging.getLogger("pingxing.updates")
 
-# PTB runs the groups in ascending order; the flows are in group 0.
-LOG_GROUP = -1
+# PTB runs the groups in ascending order (the flows are in group 0) and only the first handler
+# that matches within a group: a group of its own, well before any other, so it never takes an
+# update from a handler added to an earlier group than the flows'.
+LOG_GROUP = -100
 
 
 def handler_name(application: Application[Any, Any, Any, Any, Any, Any], update: Update) -> str:

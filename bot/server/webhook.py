@@ -21,6 +21,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -220,7 +221,18 @@ def serve_webhook(settings: Settings, *, request: BaseRequest | None = None) -> 
     server = uvicorn.Server(config)
     # A token revoked while serving: stop as after SIGTERM, then say why.
     watch.on_rejected = lambda: setattr(server, "should_exit", True)
-    server.run()
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for the
+    # handler it found installed. That handler is this no-op, so the process ends with status
+    # 0 as in polling mode, and the caller's own clean-up after this function still runs.
+    previous = {
+        number: signal.signal(number, lambda _number, _frame: None)
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        server.run()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     if watch.rejected:
         print(TOKEN_REJECTED_LINE, file=sys.stderr)
         return EXIT_TOKEN_REJECTED
