@@ -1,4 +1,4 @@
-"""A whole webhook run with every logger at DEBUG logs no token, secret, invite code or file URL."""
+"""A webhook run with every logger at DEBUG logs no token, secret, invite code or file URL."""
 
 from __future__ import annotations
 
