@@ -146,6 +146,9 @@ async def _serve(
         await stop.wait()
         with contextlib.suppress(InvalidToken):  # the polling task's own end, already logged
             await updater.stop()
+        # Before PTB's stop, which waits for running jobs: the sweep then finishes only the
+        # sends it has begun and hands its other claims back.
+        application.bot_data.stopping.set()
         await application.stop()
         if application.post_stop is not None:
             await application.post_stop(application)

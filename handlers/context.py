@@ -49,6 +49,8 @@ class BotState:
         quiet: True at the instants (aware UTC) the sweep must not send (quiet hours).
         sweep_lock: held while a sweep runs, so a long round is not swept twice at once.
         reminder_schedule: when reminders go out (local time, quiet hours); set at build.
+        stopping: set when the process begins to stop: a running sweep starts no more sends,
+            lets those begun finish, and hands the rest of its claims back.
     """
 
     database: Database | None = None
@@ -63,6 +65,7 @@ class BotState:
     quiet: Callable[[datetime], bool] = never_quiet
     sweep_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     reminder_schedule: ReminderSchedule | None = None
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def require_database(self) -> Database:
         """Returns the database, or raises if it was never opened."""

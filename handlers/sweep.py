@@ -1,7 +1,9 @@
 """The delivery sweep: claim what is due, render it, commit, then send it paced and mark it.
 
 One repeating job (`SWEEP_JOB_NAME`) drives it; the database decides what is owed and what was
-sent, so any number of processes may sweep the same database. A run works in chunks:
+sent, so any number of processes may run it. One of them sweeps at a time (a lease on the
+database, `storage.leases`): its pacer's rate is then the bot's whole rate, not a share of it
+that grows with the instances. A run works in chunks:
 
     one transaction: stale `sending` rows become `unknown`, due `pending` rows are claimed
     (`sending`), each is rendered by its kind's renderer (or ends `cancelled`, `expired`,
@@ -11,7 +13,8 @@ sent, so any number of processes may sweep the same database. A run works in chu
 A row is marked only after Telegram answered, so a crash between the send and the mark leaves
 it `sending`, and a later sweep marks it `unknown`: it is never sent twice (at most once).
 A run that stops midway (shutdown, an unexpected error) hands the rows whose send had not begun
-back to `pending`. Nothing is claimed while `quiet(now)` holds.
+back to `pending`; when the process stops gracefully (`BotState.stopping`, SIGTERM) the sends
+already begun finish and are marked first. Nothing is claimed while `quiet(now)` holds.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from handlers.context import Context, utc_now
 from handlers.outbox import OutgoingMessage, Renderer
 from handlers.sending import SendPacer, never_quiet, retry_after_seconds
 from storage.database import Database
+from storage.leases import SWEEP_LEASE, exclusive
 from storage.models import Delivery, DeliveryState
 from storage.repositories import (
     claim_due_deliveries,
@@ -120,6 +124,8 @@ class Sweep:
         pacer: the process's flood control, shared by every run.
         now: the clock for what is due and for the marks (aware UTC).
         quiet: True at the instants nothing may be sent (quiet hours).
+        stopping: once set, no further send starts; those begun finish and are marked, and
+            the claimed rest goes back to `pending` (a graceful stop, SIGTERM).
     """
 
     def __init__(
@@ -131,8 +137,10 @@ class Sweep:
         *,
         now: Callable[[], datetime] = utc_now,
         quiet: Callable[[datetime], bool] = never_quiet,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.database = database
+        self.stopping = stopping if stopping is not None else asyncio.Event()
         self.sender = sender
         self.renderers = renderers
         self.pacer = pacer
@@ -152,6 +160,8 @@ class Sweep:
             first = True
             while True:
                 now = self.now()
+                if self.stopping.is_set():
+                    break
                 if self.quiet(now):
                     report.quiet = True
                     break
@@ -250,6 +260,9 @@ class Sweep:
                 except BaseException:
                     self.in_flight.release()
                     raise
+                if self.stopping.is_set():
+                    self.in_flight.release()
+                    break
                 send = asyncio.create_task(self._deliver(item, report))
                 sends[send] = item.delivery_id
                 send.add_done_callback(lambda _: self.in_flight.release())
@@ -333,14 +346,20 @@ async def sweep_deliveries(context: Context) -> None:
     if state.sweep_lock.locked():
         # A big round outlasts the interval; the running sweep will take what became due.
         return
-    async with state.sweep_lock:
+    database = state.require_database()
+    # One sweeping process at a time over the whole database: its pacer's rate is then the
+    # bot's rate, however many instances run. The others find the lease taken and return.
+    async with state.sweep_lock, exclusive(database, SWEEP_LEASE) as alone:
+        if not alone:
+            return
         sweep = Sweep(
-            state.require_database(),
+            database,
             context.bot,
             state.delivery_renderers,
             state.send_pacer,
             now=state.now,
             quiet=state.quiet,
+            stopping=state.stopping,
         )
         report = await sweep.run()
     if report.outcomes:

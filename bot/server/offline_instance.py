@@ -17,15 +17,20 @@ import json
 import logging
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.offline import FakeBotApi
 from bot.offline.chat_state import ChatMessage
+from handlers.outbox import OutgoingMessage
+from storage.models import Delivery, DeliveryKind
 
-__all__ = ["SharedChatsBotApi", "main"]
+__all__ = ["SharedChatsBotApi", "main", "render_due_key", "send_every_kind_plainly"]
 
 
 class SharedChatsBotApi(FakeBotApi):
@@ -98,21 +103,41 @@ class SharedChatsBotApi(FakeBotApi):
                 file.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
 
 
+def render_due_key(session: Session, delivery: Delivery, now: datetime) -> OutgoingMessage:
+    """Renders any delivery as its kind and due key: what an offline run sends."""
+    return OutgoingMessage(f"{delivery.kind} {delivery.due_key}")
+
+
+def send_every_kind_plainly(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Gives every delivery kind `render_due_key`, so an offline run sends whatever is owed."""
+    application.bot_data.delivery_renderers = {kind: render_due_key for kind in DeliveryKind}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Runs one instance from the environment until SIGTERM, then writes its calls."""
+    """Runs one instance from the environment until SIGTERM, then writes its calls.
+
+    `--plain-deliveries` sends every delivery as its kind and due key.
+    """
     from bot.logs import configure_logging
     from bot.server.webhook import serve_webhook
     from bot.settings import Settings
 
     arguments = sys.argv[1:] if argv is None else argv
-    if len(arguments) != 1:
-        print("usage: python -m bot.server.offline_instance CALLS.jsonl", file=sys.stderr)
+    plain = "--plain-deliveries" in arguments
+    files = [argument for argument in arguments if argument != "--plain-deliveries"]
+    if len(files) != 1:
+        print(
+            "usage: python -m bot.server.offline_instance [--plain-deliveries] CALLS.jsonl",
+            file=sys.stderr,
+        )
         return 2
     settings = Settings()
     configure_logging(logging.WARNING)
     api = SharedChatsBotApi()
-    status = serve_webhook(settings, request=api)
-    api.write_timeline(Path(arguments[0]))
+    status = serve_webhook(
+        settings, request=api, configure=send_every_kind_plainly if plain else None
+    )
+    api.write_timeline(Path(files[0]))
     return status
 
 

@@ -24,7 +24,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -82,6 +82,9 @@ async def running(
         try:
             yield
         finally:
+            # Before PTB's stop, which waits for running jobs: the sweep then finishes only
+            # the sends it has begun and hands its other claims back.
+            application.bot_data.stopping.set()
             await application.stop()
             if application.post_stop is not None:
                 await application.post_stop(application)
@@ -176,13 +179,19 @@ def create_webhook_app(
     )
 
 
-def serve_webhook(settings: Settings, *, request: BaseRequest | None = None) -> int:
+def serve_webhook(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    configure: Callable[[AnyApplication], None] | None = None,
+) -> int:
     """Runs the bot in webhook mode until SIGTERM or SIGINT; returns the exit status.
 
     Args:
         settings: with `webhook_url` and `webhook_secret` set (the settings insist on both).
         request: the Bot API transport; PTB's httpx one when absent (the tests of several
             processes pass an offline fake).
+        configure: called with the built Application before it starts (offline runs).
 
     Returns:
         0 after a stop signal; `EXIT_TOKEN_REJECTED` when Telegram rejected the token; 1 when
@@ -200,6 +209,8 @@ def serve_webhook(settings: Settings, *, request: BaseRequest | None = None) -> 
     # As many connections as PTB's own default for a concurrent bot: replies of many users.
     watch = TokenWatch(request if request is not None else HTTPXRequest(connection_pool_size=256))
     application = build_application(settings, request=CountingRequest(watch, metrics))
+    if configure is not None:
+        configure(application)
     web_app = create_webhook_app(
         application,
         path=settings.webhook_path,

@@ -113,6 +113,7 @@ class Instances:
     url: str
     directory: Path
     environment: dict[str, str] = field(default_factory=dict)
+    options: list[str] = field(default_factory=list)
     running: list[Instance] = field(default_factory=list)
     client: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(timeout=60))
 
@@ -136,6 +137,7 @@ class Instances:
                     sys.executable,
                     "-m",
                     "bot.server.offline_instance",
+                    *self.options,
                     str(record),
                     env=environment,
                     stdout=log_file,

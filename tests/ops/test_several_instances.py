@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from bot.offline import FakeUser, UpdateFactory
 from bot.server.offline_instance import SharedChatsBotApi
 from handlers.callbacks import Kind, encode, make_marker
 from storage.database import Database
-from storage.models import Answer, Assessment, Cycle, ProcessedUpdate
+from storage.models import Answer, Assessment, Cycle, Delivery, DeliveryKind, ProcessedUpdate
+from storage.repositories import owe_delivery
 from tests.conftest import POSTGRES_URL_ENV
 from tests.ops.instances import (
     Instances,
@@ -30,6 +32,9 @@ from tests.ops.instances import (
 SECRETARIES = 12
 ITEMS = 6
 LEVELS = ("full", "partial", "none")
+# A reminder round both sweeps go after, at a send rate both instances share.
+ROUND = range(70_001, 70_061)
+SEND_RATE = 20
 
 
 def card_of(telegram_id: int) -> Any:
@@ -45,6 +50,27 @@ def card_of(telegram_id: int) -> Any:
         return assessment.id, make_marker(assessment.version, sha), assessment.card_message_id
 
     return read
+
+
+def owe_round(session: Session) -> None:
+    """A reminder owed to every recipient of ROUND, due already."""
+    due = datetime.now(UTC) - timedelta(seconds=1)
+    for recipient in ROUND:
+        owe_delivery(session, DeliveryKind.REMINDER, recipient, "round-1", {}, due)
+
+
+def delivery_states(session: Session) -> Counter[str]:
+    """How many deliveries are in each state."""
+    return Counter(session.scalars(select(Delivery.state)))
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most sends that fall within any one second (a window starting at a send)."""
+    ordered = sorted(times)
+    return max(
+        sum(1 for other in ordered[index:] if other < start + 1)
+        for index, start in enumerate(ordered)
+    )
 
 
 def answers(session: Session) -> Counter[tuple[int, str, str | None]]:
@@ -99,7 +125,13 @@ async def test_two_instances_lose_no_answer_and_record_and_send_none_twice(
     scratch_url: str, tmp_path: Path
 ) -> None:
     database, codes = await open_seeded(scratch_url, SECRETARIES)
-    instances = Instances(scratch_url, tmp_path)
+    await database.run(owe_round)
+    instances = Instances(
+        scratch_url,
+        tmp_path,
+        environment={"PINGXING_SEND_RATE": str(SEND_RATE), "PINGXING_SWEEP_SECONDS": "0.2"},
+        options=["--plain-deliveries"],
+    )
     try:
         await instances.start(2)
         api = SharedChatsBotApi()
@@ -111,9 +143,14 @@ async def test_two_instances_lose_no_answer_and_record_and_send_none_twice(
                 for user, code in zip(users, codes.values(), strict=True)
             )
         )
+        for _ in range(600):
+            if (await database.run(delivery_states))["sent"] == len(ROUND):
+                break
+            await asyncio.sleep(0.05)
     finally:
         statuses = await instances.stop()
     try:
+        states = await database.run(delivery_states)
         recorded = await database.run(answers)
         processed = await database.run(
             lambda session: session.scalar(select(func.count()).select_from(ProcessedUpdate))
@@ -140,5 +177,13 @@ async def test_two_instances_lose_no_answer_and_record_and_send_none_twice(
             2,
             ITEMS,
         )
+    # The round: every reminder sent once, by one instance or the other, and both together
+    # at the one send rate (60 messages at 20 a second take three seconds, not one and a half).
+    assert states == {"sent": len(ROUND)}
+    reminders = [call for call in calls if call["params"].get("chat_id") in ROUND]
+    assert Counter(call["params"]["chat_id"] for call in reminders) == Counter(ROUND)
+    times = [call["at"] for call in reminders]
+    assert max(times) - min(times) >= (len(ROUND) - 1) / SEND_RATE * 0.9
+    assert busiest_second(times) <= SEND_RATE + 1
     logs = "".join(instance.log.read_text() for instance in instances.running)
     assert "ERROR" not in logs and "Traceback" not in logs
