@@ -18,13 +18,17 @@ from storage.database import Database, PostgresDatabase
 
 __all__ = ["SWEEP_LEASE", "exclusive"]
 
-# Advisory lock keys are one bigint namespace per database; pingxing's start at 0x7078 ("px").
+# Advisory locks are keyed per database, not per schema: the lease is the pair (key, a hash of
+# the schema pingxing's tables are in), so two installations in two schemas of one database
+# (the test suite's parallel runs) never hold each other's lease. Keys start at 0x7078 ("px").
 SWEEP_LEASE = 0x7078_0001
+_TAKE = text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))")
+_GIVE_BACK = text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))")
 
 
 @asynccontextmanager
 async def exclusive(database: Database, key: int) -> AsyncIterator[bool]:
-    """Holds the lease `key` if no other process does; yields whether this one holds it.
+    """Holds the lease `key` (below 2**31) if no other process does; yields whether it does.
 
     Does not wait: a process that finds the lease taken yields False at once.
     """
@@ -32,9 +36,7 @@ async def exclusive(database: Database, key: int) -> AsyncIterator[bool]:
         yield True
         return
     async with database.async_engine.connect() as connection:
-        held = bool(
-            await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
-        )
+        held = bool(await connection.scalar(_TAKE, {"key": key}))
         # The lock belongs to the session, not the transaction: end the transaction so the
         # connection does not sit "idle in transaction" while the work runs.
         await connection.commit()
@@ -42,5 +44,5 @@ async def exclusive(database: Database, key: int) -> AsyncIterator[bool]:
             yield held
         finally:
             if held:
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                await connection.execute(_GIVE_BACK, {"key": key})
                 await connection.commit()
