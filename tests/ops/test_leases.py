@@ -17,9 +17,11 @@ async def test_a_held_lease_is_refused_to_a_second_process_until_released(
         else database
     )
     try:
-        async with exclusive(database, SWEEP_LEASE) as first:
-            async with exclusive(other, SWEEP_LEASE) as second:
-                during = (first, second)
+        async with (
+            exclusive(database, SWEEP_LEASE) as first,
+            exclusive(other, SWEEP_LEASE) as second,
+        ):
+            during = (first, second)
         async with exclusive(other, SWEEP_LEASE) as after:
             released = after
     finally:

@@ -16,18 +16,18 @@ from telegram import Bot, Update
 
 from bot.app import OFFLINE_TOKEN
 from bot.offline import FakeUser, UpdateFactory
+from bot.server.offline_group import (
+    Instances,
+    create_scratch_database,
+    drop_scratch_database,
+    open_seeded,
+)
 from bot.server.offline_instance import SharedChatsBotApi
 from handlers.callbacks import Kind, encode, make_marker
 from storage.database import Database
 from storage.models import Answer, Assessment, Cycle, Delivery, DeliveryKind, ProcessedUpdate
 from storage.repositories import owe_delivery
 from tests.conftest import POSTGRES_URL_ENV
-from tests.ops.instances import (
-    Instances,
-    create_scratch_database,
-    drop_scratch_database,
-    open_seeded,
-)
 
 SECRETARIES = 12
 ITEMS = 6

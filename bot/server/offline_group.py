@@ -1,9 +1,10 @@
-"""Separate webhook processes on one PostgreSQL database, for the several-instances test.
+"""Several offline webhook processes on one PostgreSQL database: the test's and the benchmark's.
 
-`Instances` creates a PostgreSQL database of its own on the test server, migrates and seeds it,
-starts `bot.server.offline_instance` processes on free 127.0.0.1 ports (each the real
-Application on its own offline Bot API, writing its calls to a file when it stops), posts
-updates to them, and stops them with SIGTERM.
+`create_scratch_database` makes a PostgreSQL database of their own on a server (dropped by
+`drop_scratch_database`); `open_seeded` migrates and seeds it; `Instances` starts
+`bot.server.offline_instance` processes on free 127.0.0.1 ports (each the real Application on
+its own offline Bot API, writing its calls to a file when it stops), posts updates to them as
+Telegram would, and stops them with SIGTERM. Nothing here reaches beyond this machine.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ from storage.repositories import (
     open_cycle,
     upsert_branch,
 )
+
+__all__ = [
+    "SECRET",
+    "Instance",
+    "Instances",
+    "create_scratch_database",
+    "drop_scratch_database",
+    "open_seeded",
+    "seed_branches",
+]
 
 SECRET = "several-instances-secret"
 NOW = datetime.now(UTC)
