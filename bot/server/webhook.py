@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 
 # The header Telegram sends the webhook's secret_token in (Bot API, setWebhook).
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# setWebhook's max_connections: the most Telegram allows (1-100, default 40). Each request waits
+# until its update is saved and answered, so this bounds how many are processed at once.
+MAX_CONNECTIONS = 100
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -76,7 +79,10 @@ async def running(
         metrics.watch_database(application.bot_data.require_database())
         if webhook_url is not None:
             await application.bot.set_webhook(
-                webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+                webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                max_connections=MAX_CONNECTIONS,
             )
         await application.start()
         try:

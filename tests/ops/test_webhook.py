@@ -46,7 +46,8 @@ async def test_a_request_without_the_right_secret_gets_403_and_reaches_no_handle
 async def test_the_webhook_is_registered_with_its_secret_at_start(webhook: Webhook) -> None:
     calls = [call.params for call in webhook.api.calls_to("setWebhook")]
 
-    assert [(call["url"], call["secret_token"]) for call in calls] == [(WEBHOOK_URL, SECRET)]
+    registered = [(call["url"], call["secret_token"], call["max_connections"]) for call in calls]
+    assert registered == [(WEBHOOK_URL, SECRET, 100)]
 
 
 async def test_an_update_is_processed_and_replied_to_before_the_answer_200(
