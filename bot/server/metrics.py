@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from http import HTTPStatus
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -24,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.request import BaseRequest, RequestData
 
+from bot.polling import TokenWatch
 from storage.database import Database
 from storage.repositories.operations import count_deliveries_by_state
 
@@ -108,28 +110,15 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-class CountingRequest(BaseRequest):
-    """A Bot API transport that counts 429 answers and otherwise is `inner`.
+class CountingRequest(TokenWatch):
+    """The Bot API transport of a webhook process: a `TokenWatch` that also counts 429 answers.
 
     Counting at the transport sees every 429, whoever made the call (a reply, the sweep).
     """
 
-    def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
-        self.inner = inner
+    def __init__(self, transport: BaseRequest, metrics: Metrics) -> None:
+        super().__init__(transport)
         self.metrics = metrics
-
-    @property
-    def read_timeout(self) -> float | None:
-        """The inner transport's read timeout."""
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        """Initialises the inner transport."""
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        """Shuts the inner transport down."""
-        await self.inner.shutdown()
 
     async def do_request(
         self,
@@ -141,16 +130,10 @@ class CountingRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Passes the call on and counts a 429 answer."""
-        status, body = await self.inner.do_request(
-            url,
-            method,
-            request_data=request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
+        """Makes the request as the watch does, and counts a 429 answer."""
+        status, body = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
         )
-        if status == 429:
+        if status == HTTPStatus.TOO_MANY_REQUESTS:
             self.metrics.too_many_requests.inc()
         return status, body

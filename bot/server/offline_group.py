@@ -58,22 +58,22 @@ DEADLINE = NOW + timedelta(days=60)
 async def create_scratch_database(server_url: str) -> str:
     """Creates an empty database on the server of `server_url`; returns its URL."""
     name = f"pingxing_instances_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
+    await _run_outside_transactions(server_url, f'CREATE DATABASE "{name}"')
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def drop_scratch_database(server_url: str, url: str) -> None:
     """Drops a database made by `create_scratch_database`, closing what still uses it."""
     name = make_url(url).database
+    await _run_outside_transactions(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _run_outside_transactions(server_url: str, statement: str) -> None:
+    """Runs one statement that PostgreSQL refuses inside a transaction (CREATE DATABASE)."""
     admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await connection.execute(text(statement))
     finally:
         await admin.dispose()
 

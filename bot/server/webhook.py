@@ -207,14 +207,15 @@ def serve_webhook(
     from telegram.request import HTTPXRequest
 
     from bot.app import build_application
-    from bot.polling import EXIT_TOKEN_REJECTED, TOKEN_REJECTED_LINE, TokenWatch
+    from bot.polling import EXIT_TOKEN_REJECTED, TOKEN_REJECTED_LINE
 
     if settings.webhook_url is None or settings.webhook_secret is None:
         raise ValueError("webhook mode needs PINGXING_WEBHOOK_URL and PINGXING_WEBHOOK_SECRET")
     metrics = Metrics()
     # As many connections as PTB's own default for a concurrent bot: replies of many users.
-    watch = TokenWatch(request if request is not None else HTTPXRequest(connection_pool_size=256))
-    application = build_application(settings, request=CountingRequest(watch, metrics))
+    transport = request if request is not None else HTTPXRequest(connection_pool_size=256)
+    watch = CountingRequest(transport, metrics)
+    application = build_application(settings, request=watch)
     if configure is not None:
         configure(application)
     web_app = create_webhook_app(

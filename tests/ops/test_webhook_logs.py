@@ -11,43 +11,39 @@ import httpx
 import pytest
 
 from bot.app import build_application
-from bot.logs import RedactingFilter, configure_logging
+from bot.logs import RedactingFilter
 from bot.offline import FakeBotApi, FakeUser, UpdateFactory
 from bot.server.metrics import CountingRequest, Metrics
 from bot.server.webhook import SECRET_HEADER, create_webhook_app, running
 from bot.settings import Settings
 from storage.database import Database
+from tests.bot.test_logs import TOKEN, captured_debug_log
 from tests.handlers.conftest import seed_county
 
-TOKEN = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+__all__ = ["captured_debug_log"]  # the fixture this module's own builds on
 SECRET = "WebhookSecret_4f1c9a"
 URL = "https://bot.example.org/hook"
 
 
 @pytest.fixture
-def debug_log() -> Iterator[io.StringIO]:
-    """Every logger at DEBUG into a string, redacted as `pingxing run` sets it up."""
-    root = logging.getLogger()
-    level = root.level
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    root.addHandler(handler)
+def debug_log(captured_debug_log: io.StringIO) -> Iterator[io.StringIO]:
+    """The redacted DEBUG log of `pingxing run` in webhook mode, with every logger at DEBUG.
+
+    Builds on the polling test's capture: the webhook secret joins the redacted strings, as
+    `pingxing run` adds it, and loggers that set their own level (httpx) are lowered too.
+    """
+    for handler in logging.getLogger().handlers:
+        for redacting in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+            redacting.secrets += (SECRET,)
     loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
     levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
     try:
-        redacting = configure_logging(logging.DEBUG, token=TOKEN)
-        redacting.secrets += (SECRET,)
-        for logger in loggers:
-            logger.setLevel(logging.DEBUG)
-        yield stream
+        yield captured_debug_log
     finally:
         for logger, old_level in zip(loggers, levels, strict=True):
             logger.setLevel(old_level)
-        root.removeHandler(handler)
-        root.setLevel(level)
-        for other in root.handlers:
-            for old in [f for f in other.filters if isinstance(f, RedactingFilter)]:
-                other.removeFilter(old)
 
 
 async def test_a_webhook_run_at_debug_logs_no_token_secret_code_or_file_url(
