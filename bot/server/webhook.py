@@ -248,6 +248,10 @@ def serve_webhook(
     }
     try:
         server.run()
+    except SystemExit:
+        # uvicorn exits (status 3) when the Application fails to start; the log has the
+        # error, and a rejected token gets its one line and status 2 below, as in polling.
+        pass
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
