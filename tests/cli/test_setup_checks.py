@@ -289,6 +289,28 @@ def test_cycle_open_refuses_a_deadline_years_before_the_cycle_and_writes_nothing
     assert listed.stderr == "no cycles yet (pingxing cycle open)\n"
 
 
+def test_cycle_open_refuses_a_rubric_without_the_categories_of_the_towns_branches(
+    cli, tmp_path
+) -> None:
+    cli("org", "import", str(SAMPLE))
+    rubric = tmp_path / "small.yaml"
+    rubric.write_text(SMALL_RUBRIC, encoding="utf-8")
+    refused = open_this_years_cycle(cli, "--rubric", str(rubric))
+    listed = cli("cycle", "list")
+    declares = "is not in the rubric, which declares community, social_org"
+    head = f"{rubric}: category"
+    assert (refused.exit_code, refused.stderr.splitlines()) == (
+        2,
+        [
+            f"{head} 'rural' of 温店镇's 东村党支部, 西村党支部, 南湾村党支部 {declares}",
+            f"{head} 'institution' of 温店镇's 镇机关党支部, 中心学校党支部 {declares}",
+            f"{head} 'non_public' of 温店镇's 温店纺织有限公司党支部 {declares}",
+            f"{head} 'retired' of 温店镇's 老干部党支部 {declares}",
+        ],
+    )
+    assert listed.stderr == "no cycles yet (pingxing cycle open)\n"
+
+
 # --- Telegram ids and role levels -----------------------------------------------------------
 
 
