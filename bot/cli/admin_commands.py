@@ -128,16 +128,17 @@ def org_import(
     for problem in problems[:MAX_PROBLEM_LINES]:
         typer.echo(printable(f"{file}: {problem}"), err=True)
     if len(problems) > MAX_PROBLEM_LINES:
-        typer.echo(f"{file}: and {len(problems) - MAX_PROBLEM_LINES} more bad rows", err=True)
+        typer.echo(f"{file}: and {len(problems) - MAX_PROBLEM_LINES} more problems", err=True)
+    bad_rows = len({problem.row for problem in problems})
     if report is None:
-        fail(f"{len(problems)} bad rows: nothing imported (fix them, or use --skip-bad)")
+        fail(f"{bad_rows} bad rows: nothing imported (fix them, or use --skip-bad)")
     for label in report.created:
         typer.echo(f"created  {label}")
     for label in report.updated:
         typer.echo(f"updated  {label}")
     typer.echo(
         f"{len(report.created)} created, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged, {len(problems)} bad rows skipped"
+        f"{len(report.unchanged)} unchanged, {bad_rows} bad rows skipped"
     )
 
 

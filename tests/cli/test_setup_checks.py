@@ -174,6 +174,23 @@ def test_a_huge_or_nul_name_is_a_row_problem_and_nothing_is_imported(
     assert query(sqlite_url, _branches) == []
 
 
+def test_a_row_with_two_bad_names_shows_both_and_counts_as_one_bad_row(cli, tmp_path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text(
+        "县,镇,党支部,类别,书记\n城关县,温店镇," + "支" * 201 + ",农村," + "王" * 101 + "\n",
+        encoding="utf-8",
+    )
+    result = cli("org", "import", str(path))
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        2,
+        [
+            f"{path}: row 2: branch name has 201 characters, at most 200",
+            f"{path}: row 2: secretary name has 101 characters, at most 100",
+            "1 bad rows: nothing imported (fix them, or use --skip-bad)",
+        ],
+    )
+
+
 def test_org_list_escapes_control_characters_already_stored(cli, sqlite_url) -> None:
     cli("org", "import", str(SAMPLE))
 
