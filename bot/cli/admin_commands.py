@@ -27,6 +27,7 @@ from bot.cli.admin_support import (
     find_unique_town,
     in_transaction,
     local_time,
+    opened,
     print_json,
     printable,
 )
@@ -73,7 +74,10 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
     from storage.engine import default_database_url
 
     url = database_url or default_database_url()
-    asyncio.run(upgrade_database(url))
+    try:
+        asyncio.run(opened(url, upgrade_database))
+    except BadInput as problem:
+        fail(str(problem))
     typer.echo(f"database {make_url(url).render_as_string(hide_password=True)} is up to date")
 
 
