@@ -286,3 +286,16 @@ def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(
         "",
         problem.format(folder=tmp_path) + "\n",
     )
+
+
+def test_run_with_a_database_that_cannot_be_opened_says_so_before_contacting_telegram(
+    cli, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("PINGXING_BOT_TOKEN", "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1")
+    monkeypatch.setenv("PINGXING_DATABASE_URL", f"sqlite:///{tmp_path}/missing/x.sqlite3")
+    result = cli("run")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"cannot open the database sqlite:///{tmp_path}/missing/x.sqlite3: FileNotFoundError: "
+        f"[Errno 2] No such file or directory: '{tmp_path}/missing/x.sqlite3'\n",
+    )
