@@ -31,7 +31,8 @@ REDACTED = "[redacted]"
 
 # Bot API tokens are "<bot id>:<35 characters>" (Telegram's Bot API documentation, "Authorizing
 # your bot"); a few more digits and characters are allowed so a future shape still matches.
-_TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+# Not `\b`: in a request URL the token follows "bot" with no word boundary (`/bot<token>/getMe`).
+_TOKEN_SHAPE = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
 # A file URL is the Bot API file endpoint plus a path; the token sits inside it.
 _FILE_URL = re.compile(r"(?:[a-z]+://[^\s'\"]*?)?/file/bot[^\s'\"]*")
 # `/start <code>` and `/start@bot <code>`, as a message text shows inside a logged update.

@@ -19,11 +19,20 @@ from http import HTTPStatus
 from typing import Any, TextIO
 
 from telegram import Update
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-__all__ = ["EXIT_TOKEN_REJECTED", "TOKEN_REJECTED_LINE", "TokenWatch", "poll"]
+from bot.logs import redact_secrets
+
+__all__ = [
+    "EXIT_TOKEN_REJECTED",
+    "EXIT_UNREACHABLE",
+    "TOKEN_REJECTED_LINE",
+    "UNREACHABLE_LINE",
+    "TokenWatch",
+    "poll",
+]
 
 # A process that cannot work exits non-zero, so a supervisor restarts it and someone is told;
 # 2 is the command line's status for a configuration problem, which a rejected token is.
@@ -32,6 +41,17 @@ TOKEN_REJECTED_LINE = (
     "Telegram 拒绝了 PINGXING_BOT_TOKEN / Telegram rejected PINGXING_BOT_TOKEN "
     "(revoked or mistyped): put the current token from @BotFather in the environment or .env."
 )
+
+# Telegram unreachable at start-up (no network, DNS, a proxy, a time-out): a passing failure, so
+# the ordinary status 1 with one line, and the supervisor's restart tries again. Once polling,
+# PTB itself retries network errors.
+EXIT_UNREACHABLE = 1
+UNREACHABLE_LINE = (
+    "无法连接 Telegram / cannot reach Telegram at start-up ({error}): check the network or the "
+    "proxy, then start again."
+)
+# The start of the error's own words shown in that line.
+_REASON_CHARS = 200
 
 # The statuses PTB turns into `InvalidToken` (telegram.request.BaseRequest._request_wrapper).
 _REJECTED = (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND)
@@ -113,12 +133,17 @@ def poll(
 
     Returns:
         0 after a stop signal; `EXIT_TOKEN_REJECTED` when Telegram rejected the token, at
-        start-up (getMe) or while polling.
+        start-up (getMe) or while polling; `EXIT_UNREACHABLE` when Telegram could not be
+        reached at start-up.
     """
     try:
         asyncio.run(_serve(application, watch))
     except InvalidToken:
         watch.rejected = True
+    except NetworkError as error:  # TimedOut too; raised by getMe or the command menu
+        reason = redact_secrets(error.message)[:_REASON_CHARS]
+        print(UNREACHABLE_LINE.format(error=reason), file=errors or sys.stderr)
+        return EXIT_UNREACHABLE
     if watch.rejected:
         print(TOKEN_REJECTED_LINE, file=errors or sys.stderr)
         return EXIT_TOKEN_REJECTED

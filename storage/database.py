@@ -171,7 +171,8 @@ def create_database(url: str | None = None, **options: Any) -> Database:
         return SqliteDatabase(url, **options)
     if make_url(url).get_backend_name() == "postgresql":
         return PostgresDatabase(url, **options)
-    raise ValueError(f"unsupported database URL {url!r}: use SQLite or PostgreSQL")
+    shown = make_url(url).render_as_string(hide_password=True)
+    raise ValueError(f"unsupported database URL {shown!r}: use SQLite or PostgreSQL")
 
 
 async def open_database(url: str | None = None, **options: Any) -> Database:

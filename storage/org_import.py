@@ -197,13 +197,15 @@ def check_org_rows(
     first_seen: dict[tuple[str, str, str], int] = {}
     for record in records:
         number = int(record["row"])
-        try:
-            names = {
-                key: clean_name(cell_text(record.get(key)), key)
-                for key in ("county", "town", "branch", "secretary", "code")
-            }
-        except InvalidName as error:
-            problems.append(RowProblem(number, str(error)))
+        names: dict[str, str] = {}
+        bad_names: list[RowProblem] = []
+        for column in ("county", "town", "branch", "secretary", "code"):
+            try:
+                names[column] = clean_name(cell_text(record.get(column)), column)
+            except InvalidName as error:
+                bad_names.append(RowProblem(number, str(error)))
+        if bad_names:
+            problems += bad_names
             continue
         empty = [key for key in ("county", "town", "branch") if not names[key]]
         if empty:

@@ -27,6 +27,7 @@ from bot.cli.admin_support import (
     find_unique_town,
     in_transaction,
     local_time,
+    opened,
     print_json,
     printable,
 )
@@ -73,7 +74,10 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
     from storage.engine import default_database_url
 
     url = database_url or default_database_url()
-    asyncio.run(upgrade_database(url))
+    try:
+        asyncio.run(opened(url, upgrade_database))
+    except BadInput as problem:
+        fail(str(problem))
     typer.echo(f"database {make_url(url).render_as_string(hide_password=True)} is up to date")
 
 
@@ -128,16 +132,17 @@ def org_import(
     for problem in problems[:MAX_PROBLEM_LINES]:
         typer.echo(printable(f"{file}: {problem}"), err=True)
     if len(problems) > MAX_PROBLEM_LINES:
-        typer.echo(f"{file}: and {len(problems) - MAX_PROBLEM_LINES} more bad rows", err=True)
+        typer.echo(f"{file}: and {len(problems) - MAX_PROBLEM_LINES} more problems", err=True)
+    bad_rows = len({problem.row for problem in problems})
     if report is None:
-        fail(f"{len(problems)} bad rows: nothing imported (fix them, or use --skip-bad)")
+        fail(f"{bad_rows} bad rows: nothing imported (fix them, or use --skip-bad)")
     for label in report.created:
         typer.echo(f"created  {label}")
     for label in report.updated:
         typer.echo(f"updated  {label}")
     typer.echo(
         f"{len(report.created)} created, {len(report.updated)} updated, "
-        f"{len(report.unchanged)} unchanged, {len(problems)} bad rows skipped"
+        f"{len(report.unchanged)} unchanged, {bad_rows} bad rows skipped"
     )
 
 

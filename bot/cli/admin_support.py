@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -37,6 +37,7 @@ __all__ = [
     "in_transaction",
     "local_deadline",
     "local_time",
+    "opened",
     "parse_deadline",
     "print_json",
     "printable",
@@ -47,6 +48,8 @@ EXIT_INVALID = 2
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # A year's rating may close early the next year, but not later than the end of this month.
 LATEST_DEADLINE_MONTH = 3
+# The start of a driver's error shown when the database cannot be opened.
+_REASON_CHARS = 300
 # Bot API, User.id: "has at most 52 significant bits".
 MAX_TELEGRAM_ID = 2**52 - 1
 
@@ -77,12 +80,36 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_INVALID)
 
 
+async def opened(url: str | None, open_it: Callable[[str], Awaitable[T]]) -> T:
+    """Awaits `open_it(url)` (opening or migrating the database).
+
+    Raises:
+        BadInput: the URL is malformed or names another database, the file's folder is
+            missing, or the server refuses the connection; the message says which in one line.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from storage.engine import default_database_url
+
+    url = url or default_database_url()
+    try:
+        return await open_it(url)
+    except (ValueError, OSError, SQLAlchemyError) as error:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = "(not an SQLAlchemy URL)"
+        reason = " ".join(f"{type(error).__name__}: {error}".split())
+        raise BadInput(f"cannot open the database {shown}: {reason[:_REASON_CHARS]}") from None
+
+
 def in_transaction(url: str | None, work: Callable[[Session], T]) -> T:
     """Runs `work` in one transaction on a migrated database; bad input exits with code 2."""
     from storage.database import open_database
 
     async def run() -> T:
-        database = await open_database(url)
+        database = await opened(url, open_database)
         try:
             return await database.run(work)
         finally:

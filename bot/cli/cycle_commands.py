@@ -77,7 +77,7 @@ def cycle_open(
 ) -> None:
     """Opens a town's rating year; the rubric is copied in, so later edits to it change nothing."""
     from bot.cli.deadline_commands import plan_after_change
-    from scoring import RubricError, default_rubric_text, load_rubric
+    from scoring import RubricError, default_rubric, default_rubric_text, load_rubric
     from storage.repositories import CycleExists, open_cycle
 
     try:
@@ -88,15 +88,19 @@ def cycle_open(
     if rubric is not None and not rubric.is_file():
         fail(f"no rubric file {rubric}")
     rubric_text = default_rubric_text()
+    pinned = default_rubric()
     if rubric is not None:
         try:
-            load_rubric(rubric)  # checked here too, so that the problems name the file
+            pinned = load_rubric(rubric)  # checked here too, so that the problems name the file
         except RubricError as error:
             fail("\n".join(error.problems))
         rubric_text = rubric.read_text(encoding="utf-8")
 
     def work(session: Session) -> str:
         found = find_town_or_fail(session, town)
+        undeclared = _undeclared_categories(session, found, pinned)
+        if undeclared:
+            raise BadInput("\n".join(f"{rubric or 'the default rubric'}: {u}" for u in undeclared))
         try:
             cycle = open_cycle(
                 session, found, year, deadline_at, rubric_text, days, datetime.now(UTC)
@@ -113,6 +117,26 @@ def cycle_open(
         )
 
     typer.echo(in_transaction(database_url, work))
+
+
+def _undeclared_categories(session: Session, town: Town, rubric: Rubric) -> list[str]:
+    """One line per category of the town's branches that `rubric` does not declare.
+
+    A branch of such a category would have no items to answer all year, so the cycle is refused.
+    """
+    from storage.repositories import branches_of_town
+
+    declared = [category.key for category in rubric.categories]
+    names: dict[str, list[str]] = {}
+    for branch in branches_of_town(session, town.id):
+        if branch.category not in declared:
+            names.setdefault(branch.category, []).append(printable(branch.name))
+    return [
+        f"category {excerpt(category)} of {printable(town.name)}'s "
+        f"{', '.join(branches[:3])}{', …' if len(branches) > 3 else ''} "
+        f"is not in the rubric, which declares {', '.join(declared)}"
+        for category, branches in names.items()
+    ]
 
 
 @cycle_app.command("list")

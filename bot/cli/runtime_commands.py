@@ -1,7 +1,8 @@
-"""`pingxing run` (the bot, long polling) and `pingxing demo` (the same bot offline)."""
+"""`pingxing run` (the bot: long polling or a webhook) and `pingxing demo` (offline)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import typer
@@ -16,7 +17,7 @@ def run() -> None:
     """Runs the bot until Ctrl-C or SIGTERM (needs PINGXING_BOT_TOKEN).
 
     Long polling, or a webhook server when PINGXING_WEBHOOK_URL is set. Exits with status 2,
-    saying why in one line, when Telegram rejects the token.
+    saying why in one line, when Telegram rejects the token or the database cannot be opened.
     """
     from pydantic import ValidationError
 
@@ -38,6 +39,16 @@ def run() -> None:
     from telegram.request import HTTPXRequest
 
     from bot.app import build_application
+    from bot.cli.admin_support import BadInput, opened
+    from storage.database import upgrade_database
+
+    # Checked before Telegram is contacted: a database that cannot be opened is one line, not a
+    # traceback out of the application's start-up.
+    try:
+        asyncio.run(opened(settings.database_url, upgrade_database))
+    except BadInput as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(EXIT_CONFIGURATION) from None
     from bot.logs import configure_logging
     from bot.polling import TokenWatch, poll
 

@@ -36,6 +36,7 @@ _TABLE_HEADINGS = {
     "deductions": "减分项(每次不少于 {min_points})",
     "ballots": "评议票",
     "weights": "权重: 考评 {assessment} / 评议 {review}",
+    "total_cap": "总分上限: {cap}",
     "levels": "星级",
     "gates": "门槛: {label}, 最高评定为{level}",
     "quota": "比例上限",
@@ -263,6 +264,8 @@ def _rubric_table(rubric: Rubric) -> list[str]:
             assessment=_percent(weights.assessment), review=_percent(weights.review)
         )
     )
+    if rubric.total_cap is not None:
+        lines.append(headings["total_cap"].format(cap=fmt(rubric.total_cap)))
     lines.append(
         f"{headings['levels']}: "
         + ", ".join(f"{level.label} ≥ {fmt(level.min_total)}" for level in rubric.levels)
@@ -273,14 +276,8 @@ def _rubric_table(rubric: Rubric) -> list[str]:
         )
         for gate in rubric.gates
     ]
-    if rubric.quota:
-        lines.append(
-            f"{headings['quota']}: "
-            + ", ".join(
-                f"{rubric.level(stars).label} ≤ {_percent(share)}"
-                for stars, share in rubric.quota.items()
-            )
-        )
+    if rubric.quota or rubric.category_quota:
+        lines.append(f"{headings['quota']}: " + ", ".join(_quota_shares(rubric)))
     lines.append(
         headings["spot_check"].format(
             levels="/".join(str(stars) for stars in rubric.spot_check.levels),
@@ -288,6 +285,27 @@ def _rubric_table(rubric: Rubric) -> list[str]:
         )
     )
     return lines
+
+
+def _quota_shares(rubric: Rubric) -> list[str]:
+    """Each capped level's share of all branches, then its shares within categories, top first."""
+    shares = []
+    for stars in sorted(rubric.quota.keys() | rubric.category_quota.keys(), reverse=True):
+        share = f"{rubric.level(stars).label}"
+        if stars in rubric.quota:
+            share += f" ≤ {_percent(rubric.quota[stars])}"
+        by_category = rubric.category_quota.get(stars, {})
+        if by_category:
+            share += (
+                "（"
+                + ", ".join(
+                    f"{rubric.category(key).label} ≤ {_percent(part)}"
+                    for key, part in by_category.items()
+                )
+                + "）"
+            )
+        shares.append(share)
+    return shares
 
 
 def _percent(share: Decimal) -> str:

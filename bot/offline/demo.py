@@ -29,7 +29,6 @@ from zoneinfo import ZoneInfo
 if sys.platform != "win32":
     import fcntl
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from telegram import Update
 
@@ -44,12 +43,12 @@ from handlers.reminders import deadline_text
 from handlers.sweep import Sweep
 from scoring import default_rubric_text
 from storage.database import Database, open_database
-from storage.models import ProcessedUpdate
 from storage.repositories import (
     create_invite,
     current_cycle,
     get_or_create_county,
     get_or_create_town,
+    last_processed_update_id,
     open_cycle,
     secretary_branch,
     upsert_branch,
@@ -264,8 +263,7 @@ def _seed(session: Session, now: datetime, zone: ZoneInfo) -> str:
 
 def _next_update_id(session: Session) -> int:
     """The first update id after those a previous run handled (the bot ignores a repeated id)."""
-    last = session.scalar(select(func.max(ProcessedUpdate.update_id)))
-    return int(last or 0) + 1
+    return (last_processed_update_id(session) or 0) + 1
 
 
 async def _introduce(database: Database, demo: _Session, now: datetime, zone: ZoneInfo) -> None:

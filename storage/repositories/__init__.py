@@ -88,7 +88,11 @@ from storage.repositories.standing import (
     secretary_standing,
 )
 from storage.repositories.status import BranchProgress, town_progress
-from storage.repositories.updates import mark_update_processed, prune_processed_updates
+from storage.repositories.updates import (
+    last_processed_update_id,
+    mark_update_processed,
+    prune_processed_updates,
+)
 
 __all__ = [
     "DEFAULT_REMINDER_DAYS",
@@ -139,6 +143,7 @@ __all__ = [
     "has_role",
     "hash_invite_code",
     "jsonable",
+    "last_processed_update_id",
     "list_roles",
     "mark_failed",
     "mark_sent",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import ProcessedUpdate
 from storage.repositories._dialect import dialect_name, per_dialect, table_of
 
-__all__ = ["mark_update_processed", "prune_processed_updates"]
+__all__ = ["last_processed_update_id", "mark_update_processed", "prune_processed_updates"]
 
 _PROCESSED = table_of(ProcessedUpdate)
 # Every update starts with this statement (built once: see `_dialect`).
@@ -43,3 +43,8 @@ def prune_processed_updates(session: Session, before: datetime) -> int:
         .returning(ProcessedUpdate.update_id)
     )
     return len(result.all())
+
+
+def last_processed_update_id(session: Session) -> int | None:
+    """The highest update id handled and not yet pruned; None when there is none."""
+    return session.scalar(select(func.max(ProcessedUpdate.update_id)))

@@ -34,6 +34,10 @@ CODE = "Q2hlY2tUaGVDb2RlSXNSZWQ"
             f"Set Bot API File URL: https://api.telegram.org/file/bot{TOKEN}",
             "Set Bot API File URL: [redacted]",
         ),
+        (
+            f"POST https://api.telegram.org/bot{TOKEN}/getMe failed",
+            "POST https://api.telegram.org/bot[redacted]/getMe failed",
+        ),
         (f"text='/start {CODE}', entities", "text='/start [redacted]', entities"),
         (f'"text": "/start@pingxing_bot {CODE}"', '"text": "/start@pingxing_bot [redacted]"'),
         (

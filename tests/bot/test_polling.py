@@ -7,11 +7,18 @@ from typing import Any
 
 import pytest
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import TypeHandler
 
 from bot.app import build_application
 from bot.offline import FakeBotApi, FakeUser, UpdateFactory
-from bot.polling import EXIT_TOKEN_REJECTED, TOKEN_REJECTED_LINE, TokenWatch, poll
+from bot.polling import (
+    EXIT_TOKEN_REJECTED,
+    EXIT_UNREACHABLE,
+    TOKEN_REJECTED_LINE,
+    TokenWatch,
+    poll,
+)
 from bot.settings import Settings
 
 TOKEN = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
@@ -63,3 +70,26 @@ def test_a_token_rejected_at_start_up_ends_the_process_with_one_line(sqlite_url:
     assert status == EXIT_TOKEN_REJECTED
     assert errors.getvalue() == TOKEN_REJECTED_LINE + "\n"
     assert api.calls_to("getUpdates") == []
+
+
+class Offline(FakeBotApi):
+    """The fake Bot API behind a network that does not resolve Telegram's host."""
+
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        raise NetworkError(f"httpx.ConnectError: [Errno -2] Name or service not known ({url})")
+
+
+def test_telegram_unreachable_at_start_up_ends_the_process_with_one_line(
+    sqlite_url: str,
+) -> None:
+    application, watch = polling_bot(sqlite_url, Offline())
+    errors = io.StringIO()
+
+    status = poll(application, watch, errors=errors)
+
+    assert (status, errors.getvalue()) == (
+        EXIT_UNREACHABLE,
+        "无法连接 Telegram / cannot reach Telegram at start-up (httpx.ConnectError: [Errno -2] "
+        "Name or service not known (https://api.telegram.org/bot[redacted]/getMe)): check the "
+        "network or the proxy, then start again.\n",
+    )

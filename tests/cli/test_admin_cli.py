@@ -247,3 +247,55 @@ def test_db_upgrade_creates_a_fresh_file(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PINGXING_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
     result = CliRunner().invoke(app, ["db", "upgrade"])
     assert (result.exit_code, path.exists()) == (0, True)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (
+            "not a url",
+            "cannot open the database (not an SQLAlchemy URL): ArgumentError: Could not parse "
+            "SQLAlchemy URL from given URL string",
+        ),
+        (
+            "mysql://town:secret@127.0.0.1/pingxing",
+            "cannot open the database mysql://town:***@127.0.0.1/pingxing: ValueError: "
+            "unsupported database URL 'mysql://town:***@127.0.0.1/pingxing': use SQLite or "
+            "PostgreSQL",
+        ),
+        (
+            "sqlite:///{folder}/missing/pingxing.sqlite3",
+            "cannot open the database sqlite:///{folder}/missing/pingxing.sqlite3: "
+            "FileNotFoundError: [Errno 2] No such file or directory: "
+            "'{folder}/missing/pingxing.sqlite3'",
+        ),
+        (
+            "postgresql+asyncpg://town:secret@127.0.0.1:1/pingxing",
+            "cannot open the database postgresql+asyncpg://town:***@127.0.0.1:1/pingxing: "
+            "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 1)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("org", "list")])
+def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(
+    cli, tmp_path, url, problem, command
+) -> None:
+    result = cli(*command, "--database-url", url.format(folder=tmp_path))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        problem.format(folder=tmp_path) + "\n",
+    )
+
+
+def test_run_with_a_database_that_cannot_be_opened_says_so_before_contacting_telegram(
+    cli, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("PINGXING_BOT_TOKEN", "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1")
+    monkeypatch.setenv("PINGXING_DATABASE_URL", f"sqlite:///{tmp_path}/missing/x.sqlite3")
+    result = cli("run")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"cannot open the database sqlite:///{tmp_path}/missing/x.sqlite3: FileNotFoundError: "
+        f"[Errno 2] No such file or directory: '{tmp_path}/missing/x.sqlite3'\n",
+    )

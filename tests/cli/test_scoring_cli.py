@@ -69,6 +69,19 @@ def test_rubric_show_gives_an_area_each_category_s_own_total_and_shares_as_perce
     assert "抽查: 4/3 星各不低于 15%" in lines
 
 
+def test_rubric_show_prints_the_shares_within_categories_and_the_total_cap() -> None:
+    code, out, _ = _run("rubric", "show", "--rubric", str(VARIANTS / "county_rules.yaml"))
+    rules = [line for line in out.splitlines() if line.startswith(("比例上限", "总分上限"))]
+    assert (code, rules) == (
+        0,
+        [
+            "总分上限: 100",
+            "比例上限: 五星级 ≤ 30%（农村党支部 ≤ 20%）, "
+            "四星级（农村党支部 ≤ 50%, 社区党支部 ≤ 50%）",
+        ],
+    )
+
+
 def test_rubric_show_lists_each_category_s_total_when_an_area_differs(tmp_path: Path) -> None:
     rubric = tmp_path / "town.yaml"
     rubric.write_text(

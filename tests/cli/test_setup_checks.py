@@ -174,6 +174,23 @@ def test_a_huge_or_nul_name_is_a_row_problem_and_nothing_is_imported(
     assert query(sqlite_url, _branches) == []
 
 
+def test_a_row_with_two_bad_names_shows_both_and_counts_as_one_bad_row(cli, tmp_path) -> None:
+    path = tmp_path / "org.csv"
+    path.write_text(
+        "县,镇,党支部,类别,书记\n城关县,温店镇," + "支" * 201 + ",农村," + "王" * 101 + "\n",
+        encoding="utf-8",
+    )
+    result = cli("org", "import", str(path))
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        2,
+        [
+            f"{path}: row 2: branch name has 201 characters, at most 200",
+            f"{path}: row 2: secretary name has 101 characters, at most 100",
+            "1 bad rows: nothing imported (fix them, or use --skip-bad)",
+        ],
+    )
+
+
 def test_org_list_escapes_control_characters_already_stored(cli, sqlite_url) -> None:
     cli("org", "import", str(SAMPLE))
 
@@ -286,6 +303,28 @@ def test_cycle_open_refuses_a_deadline_years_before_the_cycle_and_writes_nothing
     listed = cli("cycle", "list")
     assert result.exit_code == 2
     assert result.stderr.startswith("--deadline 0001-01-01 is in the past (today is ")
+    assert listed.stderr == "no cycles yet (pingxing cycle open)\n"
+
+
+def test_cycle_open_refuses_a_rubric_without_the_categories_of_the_towns_branches(
+    cli, tmp_path
+) -> None:
+    cli("org", "import", str(SAMPLE))
+    rubric = tmp_path / "small.yaml"
+    rubric.write_text(SMALL_RUBRIC, encoding="utf-8")
+    refused = open_this_years_cycle(cli, "--rubric", str(rubric))
+    listed = cli("cycle", "list")
+    declares = "is not in the rubric, which declares community, social_org"
+    head = f"{rubric}: category"
+    assert (refused.exit_code, refused.stderr.splitlines()) == (
+        2,
+        [
+            f"{head} 'rural' of 温店镇's 东村党支部, 西村党支部, 南湾村党支部 {declares}",
+            f"{head} 'institution' of 温店镇's 镇机关党支部, 中心学校党支部 {declares}",
+            f"{head} 'non_public' of 温店镇's 温店纺织有限公司党支部 {declares}",
+            f"{head} 'retired' of 温店镇's 老干部党支部 {declares}",
+        ],
+    )
     assert listed.stderr == "no cycles yet (pingxing cycle open)\n"
 
 

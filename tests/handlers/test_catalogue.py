@@ -128,3 +128,43 @@ def test_the_status_labels_cover_exactly_the_assessment_states() -> None:
         key.removeprefix("status.state.") for key in keys() if key.startswith("status.state.")
     }
     assert labelled == {state.value for state in AssessmentState}
+
+
+@pytest.mark.parametrize(
+    ("key", "params", "expected"),
+    [
+        ("assessment.button.previous", {}, "⬅ 上一项"),
+        ("assessment.button.back", {}, "↩ 返回当前项"),
+        ("summary.gates_heading", {"level": "五星级"}, "【不得评定为五星级的原因】"),
+        ("summary.next_heading", {}, "【晋位升级】"),
+        ("summary.needed_bottom", {"level": "一星级"}, "一星级：无论评议得分多少均可达到"),
+    ],
+)
+def test_the_secretary_reads_the_seed_s_own_words(
+    key: str, params: dict[str, object], expected: str
+) -> None:
+    assert text(key, **params) == expected
+
+
+def test_the_texts_say_item_each_time_the_suggested_evidence_and_who_reviews() -> None:
+    card = text(
+        "assessment.card",
+        area="班子建设",
+        item_text="按期换届",
+        points="3",
+        evidence_hint="换届批复",
+        answer="未作答",
+        evidence_count=0,
+        number=1,
+        total=38,
+        score="0",
+        basic_total="100",
+        answered=0,
+    )
+    menu = text("claims.menu", bonus_cap="20", deduction_min="20", claims="（暂无）")
+    assumption = text("summary.provisional_assumption", assumed_review="88")
+    assert "建议佐证材料：换届批复" in card.splitlines()
+    assert "加分项累计一般不超过 20 分；减分项每次不少于 20 分。" in menu.splitlines()
+    assert assumption.endswith("实际评议得分由上级党组织和党员大会在述职评议中给出。")
+    every_text = "".join(text(k, **{name: "" for name in placeholders(k)}) for k in keys())
+    assert [word for word in ("上一题", "当前题", "每项不少于") if word in every_text] == []

@@ -155,6 +155,21 @@ def test_names_too_long_for_their_column_or_holding_control_characters_are_row_p
     assert (rows, problems) == ([], [RowProblem(2, message)])
 
 
+def test_every_bad_name_of_a_row_is_a_problem_of_its_own(tmp_path: Path) -> None:
+    header = "县,镇,党支部,类别,书记,编码"
+    path = tmp_path / "org.csv"
+    row = f"城关县,温店镇,东村党支部,农村,{'王' * 101},C\x00D"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    rows, problems = read_org_file(path)
+    assert (rows, problems) == (
+        [],
+        [
+            RowProblem(2, "secretary name has 101 characters, at most 100"),
+            RowProblem(2, "code name holds the control character U+0000"),
+        ],
+    )
+
+
 def test_a_zero_width_joiner_does_not_make_a_look_alike_second_branch(tmp_path: Path) -> None:
     rows, problems = read_org_file(
         _csv(tmp_path, GOOD, "城关县,温店镇,东村\u200d党支部\u200b,农村")

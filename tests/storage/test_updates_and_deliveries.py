@@ -26,6 +26,16 @@ async def test_an_update_id_is_new_only_the_first_time(database) -> None:
     assert (first, again, other) == (True, False, True)
 
 
+async def test_the_last_processed_update_id_is_the_highest_one_recorded(database) -> None:
+    def first_transaction(session: Session) -> Any:
+        before = repo.last_processed_update_id(session)
+        repo.mark_update_processed(session, 900_000_000_007, NOW)
+        repo.mark_update_processed(session, 12, NOW)
+        return before, repo.last_processed_update_id(session)
+
+    assert await database.run(first_transaction) == (None, 900_000_000_007)
+
+
 class HandlerFailed(Exception):
     """Stands for any error inside a handler's transaction."""
 
