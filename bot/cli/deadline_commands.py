@@ -24,6 +24,7 @@ from bot.cli.admin_support import (
     fail,
     find_town_or_fail,
     in_transaction,
+    local_deadline,
     print_json,
     printable,
 )
@@ -121,7 +122,7 @@ def cycle_extend(
     reason: ReasonOption,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Moves a cycle's deadline later; overdue assessments take answers again."""
+    """Moves a cycle's deadline (later, or earlier to correct it); overdue ones answer again."""
     from storage.repositories.reminders import DeadlineError, extend_deadline
 
     schedule = _schedule()
@@ -133,8 +134,8 @@ def cycle_extend(
         try:
             report = extend_deadline(session, cycle, deadline_at, why, schedule, datetime.now(UTC))
         except DeadlineError as error:
-            raise BadInput(f"--deadline: {error}") from None
-        return [f"{town} {year}: deadline {_local(deadline_at, schedule)}", _planned(report)]
+            raise BadInput(f"--deadline {local_deadline(deadline_at)}: {error}") from None
+        return [f"{town} {year}: deadline {local_deadline(deadline_at)}", _planned(report)]
 
     for line in in_transaction(database_url, work):
         typer.echo(line)
@@ -177,7 +178,7 @@ def cycle_reopen(
         except DeadlineError as error:
             raise BadInput(str(error)) from None
         return [
-            f"{target.name} {year}: takes answers until {_local(until_at, schedule)}",
+            f"{target.name} {year}: takes answers until {local_deadline(until_at)}",
             _planned(report),
         ]
 

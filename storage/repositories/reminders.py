@@ -302,19 +302,19 @@ def extend_deadline(
     now: datetime,
     actor_id: int | None = None,
 ) -> PlanReport:
-    """Moves the cycle's deadline later, unlocks what it had made overdue, and re-plans.
+    """Moves the cycle's deadline, unlocks what it had made overdue, and re-plans.
+
+    Usually later; earlier too, so a deadline opened with a typing mistake can be corrected
+    while it is still ahead.
 
     Raises:
-        DeadlineError: the new deadline is not later than the current one, or already past.
+        DeadlineError: the new deadline is the current one, or already past.
     """
     old = cycle.deadline_at
-    if deadline_at <= old:
-        raise DeadlineError(
-            f"the new deadline {deadline_at.isoformat()} is not later than the current "
-            f"{old.isoformat()}"
-        )
+    if deadline_at == old:
+        raise DeadlineError("that is already the deadline")
     if deadline_at <= now:
-        raise DeadlineError(f"the new deadline {deadline_at.isoformat()} has already passed")
+        raise DeadlineError("that time has already passed")
     cycle.deadline_at = deadline_at
     reopened = session.execute(
         update(Assessment)

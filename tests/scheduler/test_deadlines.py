@@ -189,12 +189,11 @@ async def test_extending_after_the_deadline_unlocks_the_overdue_assessments(
 @pytest.mark.parametrize(
     ("deadline", "now", "message"),
     [
-        (DEADLINE, NOW, "is not later than the current"),
-        (DEADLINE - timedelta(days=1), NOW, "is not later than the current"),
-        (NEW_DEADLINE, NEW_DEADLINE, "has already passed"),
+        (DEADLINE, NOW, "that is already the deadline"),
+        (NEW_DEADLINE, NEW_DEADLINE, "that time has already passed"),
     ],
 )
-async def test_an_extension_must_move_the_deadline_later_and_into_the_future(
+async def test_a_new_deadline_must_differ_from_the_current_one_and_lie_ahead(
     town: Town2026, deadline: datetime, now: datetime, message: str
 ) -> None:
     def extend(session: Session):  # type: ignore[no-untyped-def]
@@ -203,6 +202,28 @@ async def test_an_extension_must_move_the_deadline_later_and_into_the_future(
 
     with pytest.raises(DeadlineError, match=message):
         await town.run(extend)
+
+
+async def test_a_deadline_opened_too_late_is_corrected_earlier_and_replanned(
+    town: Town2026,
+) -> None:
+    await town.run(lambda session: plan_deliveries(session, SCHEDULE, NOW))
+    earlier = DEADLINE - timedelta(days=7)
+
+    def correct(session: Session):  # type: ignore[no-untyped-def]
+        cycle = session.get_one(Cycle, town.cycle_id)
+        return extend_deadline(session, cycle, earlier, "截止日期录入有误", SCHEDULE, NOW)
+
+    await town.run(correct)
+
+    owed = sorted(
+        row.due_at
+        for row in await town.deliveries()
+        if row.kind == DeliveryKind.REMINDER
+        and row.recipient_telegram_id == 1001
+        and row.state == DeliveryState.PENDING
+    )
+    assert owed == [datetime(2026, 12, day, 1, 0, tzinfo=UTC) for day in (10, 17, 21, 23, 24)]
 
 
 async def test_reopening_one_branch_lets_it_answer_until_then_and_replans_its_reminders(

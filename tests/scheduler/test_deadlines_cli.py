@@ -78,7 +78,7 @@ def test_extending_cancels_the_old_reminders_owes_new_ones_and_audits_the_reason
 
     assert extended.exit_code == 0, extended.output
     assert extended.output.splitlines() == [
-        "温店镇 2099: deadline 2100-01-11 00:00",
+        "温店镇 2099: deadline 2100-01-10 24:00",
         "reminders re-planned: 6 owed, 6 cancelled, 0 locked as overdue",
     ]
     assert states(sqlite_url) == {DeliveryState.PENDING: 6, DeliveryState.CANCELLED: 6}
@@ -130,11 +130,9 @@ def test_remind_lists_what_is_owed_next_in_local_time(cli) -> None:
             "got '2100-02-30'",
         ),
         (
-            ("cycle", "extend", "--town", TOWN, "--year", "2099", "--deadline", "2099-12-30",
+            ("cycle", "extend", "--town", TOWN, "--year", "2099", "--deadline", "2099-12-31",
              "--reason", "x"),
-            # The current deadline follows: `cycle open` decides its instant.
-            "--deadline: the new deadline 2099-12-30T16:00:00+00:00 is not later than the "
-            "current 2099-12-31T",
+            "--deadline 2099-12-31 24:00: that is already the deadline",
         ),
         (
             ("cycle", "extend", "--town", TOWN, "--year", "2099", "--deadline", "2100-01-10",
