@@ -12,9 +12,11 @@ from handlers.context import Context
 from handlers.reminders import days_left_text, deadline_text
 from handlers.sitting import rubric_for
 from handlers.uow import Work, run_unit_of_work
+from scoring import Rubric
 from storage.models import AssessmentState
 from storage.repositories import assessment_marks, claims_of, secretary_standing, town_name
 from storage.repositories.reminders import branch_deadline
+from storage.repositories.standing import AssessmentView
 
 __all__ = ["show_status"]
 
@@ -35,7 +37,6 @@ def _show_status(work: Work) -> None:
         return
     rubric = rubric_for(work, cycle)
     items = rubric.items_for(standing.branch.category)
-    top_level = max(rubric.levels, key=lambda level: level.stars)
     answered = evidence = claims = 0
     state = AssessmentState.IN_PROGRESS
     declared = ""
@@ -64,6 +65,15 @@ def _show_status(work: Work) -> None:
         total=len(items),
         evidence=evidence,
         claims=claims,
-        state=text(f"status.state.{state.value}", top_level=top_level.label),
+        state=_state_label(rubric, state, assessment),
         declared=declared,
     )
+
+
+def _state_label(rubric: Rubric, state: AssessmentState, assessment: AssessmentView | None) -> str:
+    """The state in words; a named branch's label names its level."""
+    final_stars = assessment.final_stars if assessment is not None else None
+    if state == AssessmentState.NAMED and final_stars is not None:
+        return text("status.named_as", level=rubric.level(final_stars).label)
+    top_level = max(rubric.levels, key=lambda level: level.stars)
+    return text(f"status.state.{state.value}", top_level=top_level.label)

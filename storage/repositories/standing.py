@@ -59,6 +59,7 @@ class AssessmentView:
     card_message_id: int | None
     declared_stars: int | None
     reopened_until: datetime | None
+    final_stars: int | None
 
     @classmethod
     def of(cls, assessment: Assessment) -> AssessmentView:
@@ -72,6 +73,7 @@ class AssessmentView:
             assessment.card_message_id,
             assessment.declared_stars,
             assessment.reopened_until,
+            assessment.final_stars,
         )
 
 
@@ -110,6 +112,7 @@ _STANDING = (
         Assessment.card_message_id,
         Assessment.declared_stars,
         Assessment.reopened_until,
+        Assessment.final_stars,
     )
     .join(RoleGrant, RoleGrant.person_id == Person.id)
     .join(Branch, Branch.id == RoleGrant.org_id)
@@ -154,6 +157,7 @@ def secretary_standing(session: Session, telegram_id: int) -> SecretaryStanding 
             row.card_message_id,
             row.declared_stars,
             row.reopened_until,
+            row.final_stars,
         )
     return SecretaryStanding(row.person_id, branch, cycle, assessment)
 

@@ -11,7 +11,7 @@ from bot.offline import FakeBotApi, FakeUser
 from handlers.catalogue import text
 from storage.database import create_database
 from storage.models import Answer, Assessment, AssessmentState
-from tests.handlers.conftest import Harness, seed_county, snapshot, start_harness
+from tests.handlers.conftest import NOW, Harness, seed_county, snapshot, start_harness
 
 TOTAL_ITEMS = 38  # rural items of the default rubric
 
@@ -191,4 +191,25 @@ async def test_status_names_the_level_a_recommendation_is_for(
 
     assert bot.last(secretary).text.splitlines()[-1] == (
         "状态：已推荐为五星级，待县级复核，申报等次：五星级"
+    )
+
+
+async def test_status_of_a_named_branch_names_its_final_level(
+    bot: Harness, secretary: FakeUser
+) -> None:
+    from storage.repositories.results import name_assessment
+
+    await start_assessing(bot, secretary)
+    await bot.press(secretary, "📮 申报")
+    await bot.press(secretary, "五星级")
+    await bot.press(secretary, "确认申报")
+
+    def name_four_stars(session: Any) -> None:
+        name_assessment(session, session.scalar(select(Assessment)), 4, NOW)
+
+    await bot.database.run(name_four_stars)
+    await bot.send(secretary, "/status")
+
+    assert bot.last(secretary).text.splitlines()[-1] == (
+        "状态：已命名为四星级党支部，申报等次：五星级"
     )
