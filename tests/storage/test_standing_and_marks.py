@@ -53,7 +53,7 @@ async def test_the_standing_reads_the_assessment_as_committed(database) -> None:
     standing = await database.run(lambda session: repo.secretary_standing(session, 1001))
     assert standing is not None and standing.cycle is not None
     assert standing.assessment == repo.AssessmentView(
-        assessment_id, "in_progress", 2, "team.study", -100, 7, None, None
+        assessment_id, "in_progress", 2, "team.study", -100, 7, None, None, None
     )
     assert (standing.cycle.year, standing.cycle.state, standing.cycle.deadline_at) == (
         2026,
