@@ -15,6 +15,7 @@ from storage.models.base import (
 from storage.models.ops import AuditEntry, Delivery, ProcessedUpdate
 from storage.models.org import BindAttempt, Branch, County, Invite, Person, RoleGrant, Town
 from storage.models.rating import Answer, Assessment, Claim, Cycle, Evidence, ReviewScore
+from storage.models.review import CommitteeDecision, DecisionKind, ReviewOutcome
 
 __all__ = [
     "Answer",
@@ -28,8 +29,10 @@ __all__ = [
     "Claim",
     "ClaimDirection",
     "ClaimStatus",
+    "CommitteeDecision",
     "County",
     "Cycle",
+    "DecisionKind",
     "CycleState",
     "Delivery",
     "DeliveryKind",
@@ -39,6 +42,7 @@ __all__ = [
     "Invite",
     "Person",
     "ProcessedUpdate",
+    "ReviewOutcome",
     "ReviewScore",
     "Role",
     "RoleGrant",
