@@ -75,7 +75,9 @@ class ReviewTarget:
     branch: Branch
 
 
-def _lock(session: Session, assessment_id: int, allowed: frozenset[AssessmentState]) -> ReviewTarget:
+def _lock(
+    session: Session, assessment_id: int, allowed: frozenset[AssessmentState]
+) -> ReviewTarget:
     """Locks the assessment and checks its state; ReviewError names the state otherwise."""
     assessment = get_assessment_for_update(session, assessment_id)
     if assessment is None:

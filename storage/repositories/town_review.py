@@ -48,8 +48,8 @@ __all__ = [
     "PUBLICITY_STATES",
     "TIE_DECIDED",
     "BranchReview",
-    "Finalization",
     "FinalRow",
+    "Finalization",
     "finalize_cycle",
     "town_review",
 ]
@@ -152,8 +152,9 @@ def town_review(session: Session, cycle: Cycle) -> list[BranchReview]:
     ids = [assessment.id for assessment in assessments.values()]
     answers: dict[tuple[int, str], dict[str, Any]] = {}
     for row in session.execute(
-        select(Answer.assessment_id, Answer.source, Answer.item_id, Answer.level_key, Answer.score)
-        .where(Answer.assessment_id.in_(ids))
+        select(
+            Answer.assessment_id, Answer.source, Answer.item_id, Answer.level_key, Answer.score
+        ).where(Answer.assessment_id.in_(ids))
     ):
         value = row.level_key if row.level_key is not None else row.score
         if value is not None:
@@ -163,13 +164,14 @@ def town_review(session: Session, cycle: Cycle) -> list[BranchReview]:
         select(Claim).where(Claim.assessment_id.in_(ids)).order_by(Claim.id)
     ).all():
         claims.setdefault(claim.assessment_id, []).append(claim)
-    scores = dict(
-        session.execute(
+    scores: dict[int, Decimal] = {
+        assessment_id: score
+        for assessment_id, score in session.execute(
             select(ReviewScore.assessment_id, ReviewScore.score).where(
                 ReviewScore.assessment_id.in_(ids)
             )
-        ).tuples()
-    )
+        )
+    }
     reviews = []
     for branch in branches_of_town(session, cycle.town_id):
         assessment = assessments.get(branch.id)
@@ -177,7 +179,9 @@ def town_review(session: Session, cycle: Cycle) -> list[BranchReview]:
         try:
             item_ids = {item.id for item in rubric.items_for(branch.category)}
         except KeyError:
-            raise ReviewError(f"{branch.name}: category {branch.category!r} is not in the rubric")
+            raise ReviewError(
+                f"{branch.name}: category {branch.category!r} is not in the rubric"
+            ) from None
         own = {k: v for k, v in answers.get((key, AnswerSource.SELF), {}).items() if k in item_ids}
         rescored = {
             k: v for k, v in answers.get((key, AnswerSource.REVIEWER), {}).items() if k in item_ids
@@ -311,9 +315,7 @@ def _rank(review: BranchReview) -> tuple[Decimal, Decimal, Decimal]:
     return (result.total or zero, result.basic_100, result.review or zero)
 
 
-def _decisions(
-    session: Session, cycle_id: int
-) -> dict[tuple[str, int | None], CommitteeDecision]:
+def _decisions(session: Session, cycle_id: int) -> dict[tuple[str, int | None], CommitteeDecision]:
     rows = session.scalars(
         select(CommitteeDecision).where(CommitteeDecision.cycle_id == cycle_id)
     ).all()
@@ -351,9 +353,12 @@ def _apply_tie_decisions(
     for review in reviews:
         outcome = after[str(review.branch.id)]
         decision = decisions.get((DecisionKind.TIE, _id(review)))
-        if outcome.reason == TIE_AT_CUTOFF and decision is not None:
-            if decision.stars == outcome.stars:
-                by_level.setdefault(outcome.stars, []).append(outcome.branch_id)
+        if (
+            outcome.reason == TIE_AT_CUTOFF
+            and decision is not None
+            and decision.stars == outcome.stars
+        ):
+            by_level.setdefault(outcome.stars, []).append(outcome.branch_id)
     for level, candidates in by_level.items():
         holders = sum(1 for o in quota.outcomes if o.stars_after_quota == level)
         room = quota.limits.get(level, 0) - holders
@@ -377,9 +382,7 @@ def _apply_tie_decisions(
             reasons.append(TIE_DECIDED)
         elif outcome.reason is not None:
             reasons.append(outcome.reason)
-        rows.append(
-            FinalRow(review, outcome.stars, stars, tuple(reasons), outcome.tie_at_cutoff)
-        )
+        rows.append(FinalRow(review, outcome.stars, stars, tuple(reasons), outcome.tie_at_cutoff))
     return rows, problems
 
 

@@ -54,9 +54,7 @@ def seed_town(
             repo.grant_role(session, secretary, Role.SECRETARY, branch.id, NOW)
         assessment = repo.get_or_create_assessment(session, branch.id, cycle.id, NOW)
         for item in RUBRIC.items_for("rural"):
-            repo.set_answer(
-                session, assessment.id, item.id, answer, AnswerSource.SELF, None, NOW
-            )
+            repo.set_answer(session, assessment.id, item.id, answer, AnswerSource.SELF, None, NOW)
         repo.submit_assessment(session, assessment, 5, None, NOW)
         assessments[name] = assessment.id
     return SeededTown(town_row.id, cycle.id, reviewer.id, assessments)

@@ -112,8 +112,14 @@ async def test_bonus_awards_hold_the_cap_across_claims(database) -> None:
         assessment_id = seeded.assessments["东村党支部"]
         claims = [
             repo.add_claim(
-                session, assessment_id, ClaimDirection.BONUS, "commendation", Decimal(p), "x",
-                None, NOW,
+                session,
+                assessment_id,
+                ClaimDirection.BONUS,
+                "commendation",
+                Decimal(p),
+                "x",
+                None,
+                NOW,
             )
             for p in ("10", "8", "5")
         ]
@@ -141,8 +147,14 @@ async def test_refusing_a_bonus_needs_a_reason_and_tells_the_secretary(database)
     def work(session: Session) -> Any:
         seeded = seed_town(session)
         claim = repo.add_claim(
-            session, seeded.assessments["东村党支部"], ClaimDirection.BONUS, "commendation",
-            Decimal(5), "县级表彰", None, NOW,
+            session,
+            seeded.assessments["东村党支部"],
+            ClaimDirection.BONUS,
+            "commendation",
+            Decimal(5),
+            "县级表彰",
+            None,
+            NOW,
         )
         with pytest.raises(ReviewError) as raised:
             decide_bonus(session, claim.id, RUBRIC, None, seeded.reviewer_id, NOW)
@@ -155,8 +167,16 @@ async def test_refusing_a_bonus_needs_a_reason_and_tells_the_secretary(database)
             str(raised.value),
             repeated,
             claim.status,
-            [(d.kind, d.recipient_telegram_id, d.payload["event"], d.payload["reason"],
-              d.payload["town_id"] == seeded.town_id) for d in deliveries],
+            [
+                (
+                    d.kind,
+                    d.recipient_telegram_id,
+                    d.payload["event"],
+                    d.payload["reason"],
+                    d.payload["town_id"] == seeded.town_id,
+                )
+                for d in deliveries
+            ],
             _audit(session),
         )
 
@@ -200,8 +220,14 @@ async def test_a_recorded_deduction_is_an_awarded_claim_with_its_reason(database
     def work(session: Session) -> Any:
         seeded = seed_town(session)
         claim = record_deduction(
-            session, seeded.assessments["东村党支部"], RUBRIC, "major_incident", Decimal(25),
-            "发生舆情事件", seeded.reviewer_id, NOW,
+            session,
+            seeded.assessments["东村党支部"],
+            RUBRIC,
+            "major_incident",
+            Decimal(25),
+            "发生舆情事件",
+            seeded.reviewer_id,
+            NOW,
         )
         return (claim.direction, claim.status, claim.points_awarded, claim.reason), _audit(session)
 
