@@ -14,6 +14,7 @@ from bot.cli import (
     deadline_commands,
     delivery_commands,
     ops_commands,
+    review_commands,
     runtime_commands,
     scoring_commands,
 )
@@ -32,6 +33,7 @@ deadline_commands.register(app)
 runtime_commands.register(app)
 delivery_commands.register(app)
 ops_commands.register(app)
+review_commands.register(app)
 
 
 def main() -> None:

@@ -262,9 +262,6 @@ def finalize_cycle(
         ReviewError: publicity has started, a branch not reviewed is not named, or a named
             branch is unknown.
     """
-    from scoring import apply_quota
-
-    rubric = cycle_rubric(cycle)
     reviews = town_review(session, cycle)
     started = sorted(r.branch.name for r in reviews if r.state in PUBLICITY_STATES)
     if started:
@@ -279,6 +276,25 @@ def finalize_cycle(
         raise ReviewError(
             f"not reviewed yet: {', '.join(unnamed)}; review them or leave them out by name"
         )
+    outcome = _levels(session, cycle, reviews)
+    if write:
+        _store(session, cycle, outcome, actor_id, now)
+    return outcome
+
+
+def current_levels(session: Session, cycle: Cycle) -> Finalization:
+    """The levels finalising would give now, the branches not yet reviewed left out.
+
+    Writes nothing and refuses nothing: the view of the dashboard and the export.
+    """
+    return _levels(session, cycle, town_review(session, cycle))
+
+
+def _levels(session: Session, cycle: Cycle, reviews: list[BranchReview]) -> Finalization:
+    """Gates, gate exceptions, quota and tie decisions over the reviewed branches."""
+    from scoring import apply_quota
+
+    rubric = cycle_rubric(cycle)
     decisions = _decisions(session, cycle.id)
     override = decisions.get((DecisionKind.QUOTA_OVERRIDE, None))
     results = []
@@ -295,12 +311,10 @@ def finalize_cycle(
                 result = lifted
         results.append((str(review.branch.id), result))
     quota = apply_quota(rubric, results, override.share if override is not None else None)
-    rows, problems = _apply_tie_decisions(reviews, quota, decisions, exceptions)
+    rows, problems = _apply_tie_decisions(rubric, reviews, quota, decisions, exceptions)
     rows.sort(key=lambda row: _rank(row.review), reverse=True)
-    outcome = Finalization(rows, quota.in_scope, dict(quota.limits), sorted(named), problems)
-    if write:
-        _store(session, cycle, outcome, actor_id, now)
-    return outcome
+    left_out = sorted(r.branch.name for r in reviews if r.state != AssessmentState.REVIEWED)
+    return Finalization(rows, quota.in_scope, dict(quota.limits), left_out, problems)
 
 
 def _id(review: BranchReview) -> int | None:
@@ -328,16 +342,28 @@ def _lift_gate(
     """Keeps a gated branch at the level its total reaches, when the committee so decided."""
     if exception is None or result.total is None or result.stars is None or not result.gates:
         return result
-    reached = max(
-        (level.stars for level in rubric.levels if result.total >= level.min_total), default=None
-    )
+    reached = _reached(rubric, result.total)
     if reached is None or reached <= result.stars:
         return result
     kept = min(reached, exception.stars if exception.stars is not None else reached)
     return result._replace(stars=kept)
 
 
+def _reached(rubric: Rubric, total: Decimal) -> int | None:
+    """The level a total reaches, gates aside."""
+    return max((level.stars for level in rubric.levels if total >= level.min_total), default=None)
+
+
+def _gated(rubric: Rubric, result: ScoreResult) -> bool:
+    """Whether a gate took a level from this result (not merely failed below that level)."""
+    if result.total is None or result.stars is None or not result.gates:
+        return False
+    reached = _reached(rubric, result.total)
+    return reached is not None and reached > result.stars
+
+
 def _apply_tie_decisions(
+    rubric: Rubric,
     reviews: list[BranchReview],
     quota: Any,
     decisions: dict[tuple[str, int | None], CommitteeDecision],
@@ -373,7 +399,7 @@ def _apply_tie_decisions(
     for review in reviews:
         outcome = after[str(review.branch.id)]
         result = review.reviewed
-        reasons = list(result.gates) if outcome.stars is not None else []
+        reasons = list(result.gates) if _gated(rubric, result) else []
         if review.branch.id in exceptions:
             reasons.append(GATE_EXCEPTION)
         stars = outcome.stars_after_quota
