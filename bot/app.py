@@ -30,6 +30,9 @@ from handlers import (
     feedback,
     reminders,
     results,
+    review,
+    review_branch,
+    review_input,
     status,
     submit,
     sweep,
@@ -169,6 +172,12 @@ def _register_handlers(application: PingxingApplication) -> None:
         "status": status.show_status,
         "help": help_flow.show_help,
         "cancel": claims.cancel_pending,
+        # The town officer's review (镇党委考评); typed input acts on the branch page opened last.
+        "review": review.start_review,
+        "score": review_input.enter_score,
+        "return": review_input.return_branch,
+        "bonus": review_input.decide_claimed_bonus,
+        "deduct": review_input.record_review_deduction,
     }
     for command, command_callback in commands.items():
         application.add_handler(CommandHandler(command, command_callback, filters=private))
@@ -194,6 +203,15 @@ def _register_handlers(application: PingxingApplication) -> None:
         Kind.CANCEL_INPUT: claims.cancel_input,
         Kind.RESUME: reminders.resume_assessment,
         Kind.LOST_POINTS: results.show_lost_points,
+        Kind.REVIEW_HOME: review.show_dashboard,
+        Kind.REVIEW_LIST: review.show_branches,
+        Kind.REVIEW_BRANCH: review_branch.show_branch,
+        Kind.REVIEW_EVIDENCE: review_branch.resend_evidence,
+        Kind.REVIEW_ITEM: review_branch.show_item,
+        Kind.REVIEW_RESCORE: review_branch.rescore,
+        Kind.REVIEW_AWARD: review_branch.award_bonus,
+        Kind.REVIEW_MARK: review_branch.mark_branch_reviewed,
+        Kind.REVIEW_RETURN: review_branch.start_return,
     }
     for kind, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=_on_button(kind)))

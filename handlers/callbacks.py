@@ -56,6 +56,17 @@ class Kind(Enum):
     CANCEL_INPUT = ("n", 0)  # drop a pending reason/points question
     RESUME = ("k", 0)  # a reminder's 继续自评: the card where the secretary stopped
     LOST_POINTS = ("i", 0)  # a result's item-by-item list of points lost
+    # The town's review (handlers/review.py). The id is a town id for the town's screens
+    # (dashboard, list) and an assessment id for a branch's; "v" keeps them apart.
+    REVIEW_HOME = ("vh", 0)  # town id: the dashboard
+    REVIEW_LIST = ("vl", 2)  # town id; state filter, page number
+    REVIEW_BRANCH = ("vb", 0)  # a branch's page
+    REVIEW_EVIDENCE = ("ve", 0)  # re-send the branch's evidence
+    REVIEW_ITEM = ("vi", 1)  # item number: the reviewer's item card
+    REVIEW_RESCORE = ("vs", 2)  # item number, score offered on the card
+    REVIEW_AWARD = ("va", 1)  # claim id: award the claimed bonus in full
+    REVIEW_MARK = ("vm", 0)  # mark reviewed
+    REVIEW_RETURN = ("vt", 0)  # return for revision: asks for the reason
 
     def __init__(self, code: str, arity: int) -> None:
         self.code = code

@@ -15,7 +15,7 @@ from storage.models.base import (
 from storage.models.ops import AuditEntry, Delivery, ProcessedUpdate
 from storage.models.org import BindAttempt, Branch, County, Invite, Person, RoleGrant, Town
 from storage.models.rating import Answer, Assessment, Claim, Cycle, Evidence, ReviewScore
-from storage.models.review import CommitteeDecision, DecisionKind, ReviewOutcome
+from storage.models.review import CommitteeDecision, DecisionKind, ReviewFocus, ReviewOutcome
 
 __all__ = [
     "Answer",
@@ -42,6 +42,7 @@ __all__ = [
     "Invite",
     "Person",
     "ProcessedUpdate",
+    "ReviewFocus",
     "ReviewOutcome",
     "ReviewScore",
     "Role",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
 
-__all__ = ["CommitteeDecision", "DecisionKind", "ReviewOutcome"]
+__all__ = ["CommitteeDecision", "DecisionKind", "ReviewFocus", "ReviewOutcome"]
 
 
 class DecisionKind(StrEnum):
@@ -66,3 +66,18 @@ class CommitteeDecision(Base):
     reference: Mapped[str | None] = mapped_column(String(200))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     decided_at: Mapped[datetime]
+
+
+class ReviewFocus(Base):
+    """The branch a town officer last opened in the bot: what `/score` or `/return` act on.
+
+    Kept in the database, not in the process, so a restart mid-review keeps the officer's place.
+    """
+
+    __tablename__ = "review_focus"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id"), primary_key=True, autoincrement=False
+    )
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    set_at: Mapped[datetime]

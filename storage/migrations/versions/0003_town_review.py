@@ -1,4 +1,4 @@
-"""The town's review: each assessment's reviewed level and the committee's decisions.
+"""The town's review: reviewed levels, the committee's decisions, each officer's open branch.
 
 Revision ID: 0003
 Revises: 0001
@@ -71,8 +71,25 @@ def upgrade() -> None:
             "ix_committee_decision_cycle_id_kind", ["cycle_id", "kind"], unique=False
         )
 
+    op.create_table(
+        "review_focus",
+        sa.Column("person_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("assessment_id", sa.Integer(), nullable=False),
+        sa.Column("set_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assessment_id"],
+            ["assessment.id"],
+            name=op.f("fk_review_focus_assessment_id_assessment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_review_focus_person_id_person")
+        ),
+        sa.PrimaryKeyConstraint("person_id", name=op.f("pk_review_focus")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("review_focus")
     with op.batch_alter_table("committee_decision", schema=None) as batch_op:
         batch_op.drop_index("ix_committee_decision_cycle_id_kind")
     op.drop_table("committee_decision")
