@@ -179,7 +179,7 @@ def dashboard_screen(work: Work, officer: Officer) -> Screen:
     for row in levels.rows:
         if row.reviewed_stars is not None:
             counts[row.reviewed_stars] = counts.get(row.reviewed_stars, 0) + 1
-    distribution = "，".join(
+    distribution = text("review.list_separator").join(
         text("review.distribution_item", label=officer.rubric.level(stars).label, count=count)
         for stars, count in sorted(counts.items(), reverse=True)
     ) or text("review.distribution_none")

@@ -233,7 +233,11 @@ def item_screen(work: Work, officer: Officer, assessment: Assessment, number: in
     own_label = none
     if isinstance(own, str):
         level = officer.rubric.answer_level(own)
-        own_label = f"{level.label}（{format_points(item.points * level.fraction)}）"
+        own_label = text(
+            "review.own_answer",
+            label=level.label,
+            points=format_points(item.points * level.fraction),
+        )
     body = text(
         "review.item_card",
         number=number,

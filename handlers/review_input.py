@@ -218,7 +218,9 @@ def _record_deduction(work: Work) -> None:
     number = int(words[0]) if words and words[0].isdigit() else 0
     points = _number(words[1]) if len(words) > 1 else None
     if not 1 <= number <= len(kinds) or points is None or len(words) < 3:
-        listing = "；".join(f"{index}. {kind.label}" for index, kind in enumerate(kinds, 1))
+        listing = text("review.kind_separator").join(
+            f"{index}. {kind.label}" for index, kind in enumerate(kinds, 1)
+        )
         work.say(
             "review.deduct_usage",
             kinds=listing,
