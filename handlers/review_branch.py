@@ -38,7 +38,13 @@ from storage.models import (
     ReviewScore,
 )
 from storage.repositories import answers_of
-from storage.repositories.review import ReviewError, decide_bonus, mark_reviewed, rescore_item
+from storage.repositories.review import (
+    REVIEWABLE_STATES,
+    ReviewError,
+    decide_bonus,
+    mark_reviewed,
+    rescore_item,
+)
 from storage.repositories.review_focus import set_focus
 from storage.repositories.town_review import BranchReview, town_review
 
@@ -337,6 +343,14 @@ def _state_refusal(assessment: Assessment) -> str:
     return text("review.not_reviewable", state=text(f"review.state.{assessment.state}"))
 
 
+def _reviewable(work: Work, assessment: Assessment) -> bool:
+    """Whether the assessment takes review actions; else says its state in a toast."""
+    if assessment.state in REVIEWABLE_STATES:
+        return True
+    work.reply(AnswerQuery(_state_refusal(assessment), alert=True))
+    return False
+
+
 # --- claims, marking reviewed, returning ----------------------------------------------------
 
 
@@ -387,8 +401,7 @@ def _mark_reviewed(work: Work) -> None:
     data, officer, assessment = press
     if not _is_fresh(work, data, officer, assessment):
         return
-    if assessment.state not in ("submitted", "reviewed"):
-        work.reply(AnswerQuery(_state_refusal(assessment), alert=True))
+    if not _reviewable(work, assessment):
         return
     has_score = work.session.scalar(
         select(ReviewScore.id).where(ReviewScore.assessment_id == assessment.id)
@@ -412,8 +425,7 @@ def _start_return(work: Work) -> None:
     if press is None:
         return
     _, officer, assessment = press
-    if assessment.state not in ("submitted", "reviewed"):
-        work.reply(AnswerQuery(_state_refusal(assessment), alert=True))
+    if not _reviewable(work, assessment):
         return
     set_focus(work.session, officer.person_id, assessment.id, work.now)
     work.reply(AnswerQuery(text("review.return_needs_reason"), alert=True))

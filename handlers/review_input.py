@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from telegram import Update
 
 from handlers.cards import format_points
+from handlers.catalogue import text
 from handlers.context import Context
 from handlers.review import Officer, officer_for
 from handlers.review_branch import branch_screen

@@ -28,12 +28,13 @@ from bot.cli.admin_support import (
     in_transaction,
     print_json,
 )
+from bot.cli.cycle_commands import _cycle
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from scoring import Rubric
-    from storage.models import Cycle, Town
+    from storage.models import Cycle
     from storage.repositories.town_review import Finalization
 
 __all__ = ["register"]
@@ -294,16 +295,6 @@ def _rubric(cycle: Cycle) -> Rubric:
     from storage.repositories import cycle_rubric
 
     return cycle_rubric(cycle)
-
-
-def _cycle(session: Session, town: Town, year: int | None) -> Cycle:
-    from storage.repositories import current_cycle, find_cycle
-
-    cycle = current_cycle(session, town.id) if year is None else find_cycle(session, town.id, year)
-    if cycle is None:
-        which = "an open cycle" if year is None else f"a {year} cycle"
-        raise BadInput(f"town {town.name!r} has no {which}")
-    return cycle
 
 
 @review_app.command("decide")

@@ -146,7 +146,7 @@ def export(
         fail(f"--out must name an .xlsx file, got {out}")
 
     def work(session: Session) -> tuple[list[dict[str, Any]], Any]:
-        from bot.cli.review_commands import _cycle
+        from bot.cli.cycle_commands import _cycle
 
         found = find_town_or_fail(session, town)
         cycle = _cycle(session, found, year)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -16,24 +15,13 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from storage import repositories as repo
-from storage.database import open_database
 from storage.models import AnswerSource, AuditEntry, ClaimDirection, ReviewScore
 from storage.repositories.review import decide_bonus, record_deduction
+from tests.cli.test_admin_cli import query
 from tests.review.seed import NOW, RUBRIC, seed_town
 
 BRANCHES = ("东村党支部", "西村党支部", "南村党支部", "北村党支部")
 HEADER = "镇,党支部,评议得分,好,较好,一般,差,team.study\n"
-
-
-def _run(url: str, work: Any) -> Any:
-    async def run() -> Any:
-        database = await open_database(url)
-        try:
-            return await database.run(work)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(run())
 
 
 def _seed(session: Session) -> None:
@@ -59,7 +47,7 @@ def _seed(session: Session) -> None:
 def cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Runs `pingxing ...` against this test's seeded SQLite database."""
     monkeypatch.setenv("PINGXING_DATABASE_URL", sqlite_url)
-    _run(sqlite_url, _seed)
+    query(sqlite_url, _seed)
     runner = CliRunner()
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]
@@ -83,7 +71,7 @@ GOOD_ROWS = (
 
 
 def _audit_count(url: str) -> int:
-    return _run(url, lambda s: s.scalar(select(func.count()).select_from(AuditEntry)))
+    return query(url, lambda s: s.scalar(select(func.count()).select_from(AuditEntry)))
 
 
 def test_an_import_applies_scores_ballots_and_rescores_and_a_second_changes_nothing(
@@ -99,7 +87,7 @@ def test_an_import_applies_scores_ballots_and_rescores_and_a_second_changes_noth
         rescored = repo.answers_of(session, 2, AnswerSource.REVIEWER)
         return sorted((a, s) for a, s in scores), rescored
 
-    scores, rescored = _run(sqlite_url, read)
+    scores, rescored = query(sqlite_url, read)
     assert (first.exit_code, first.output) == (
         0,
         f"imported {path}: 4 rows, 9 changes\n",
@@ -151,7 +139,7 @@ def test_an_xlsx_file_imports_like_the_csv(cli, sqlite_url: str, tmp_path: Path)
     path = tmp_path / "review.xlsx"
     workbook.save(path)
     result = cli("review", "import", str(path))
-    score = _run(sqlite_url, lambda s: s.scalar(select(ReviewScore.score)))
+    score = query(sqlite_url, lambda s: s.scalar(select(ReviewScore.score)))
     assert (result.exit_code, score) == (0, Decimal("91.5"))
 
 
@@ -248,7 +236,7 @@ def test_the_exported_workbook_holds_the_numbers_pingxing_score_gives(
     out = tmp_path / "温店镇2026.xlsx"
     exported = cli("export", "--town", "温店镇", "--year", "2026", "--out", str(out))
     batch = tmp_path / "batch.json"
-    batch.write_text(json.dumps(_run(sqlite_url, _score_batch_input)), encoding="utf-8")
+    batch.write_text(json.dumps(query(sqlite_url, _score_batch_input)), encoding="utf-8")
     scored = cli("score", str(batch))
     assert exported.exit_code == 0, exported.output
     assert scored.exit_code == 0, scored.output
