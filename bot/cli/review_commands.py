@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -45,11 +46,13 @@ review_app = typer.Typer(
 
 YearOption = Annotated[int, typer.Option("--year", min=2000, max=2100, help="The rating year.")]
 
-# Header spellings, compared after NFKC with spaces removed; the ballot and item columns come
-# from the cycle's rubric (ballot labels or keys, item ids).
-TOWN_HEADERS = frozenset({"镇", "乡镇", "镇街", "乡镇(街道)", "街道", "town"})
-BRANCH_HEADERS = frozenset({"党支部", "支部", "党支部名称", "支部名称", "branch"})
-REVIEW_HEADERS = frozenset({"评议得分", "评议项", "评议分", "review"})
+# The fixed columns' spellings, as `storage.spreadsheet.compare_key` makes them; the ballot
+# and item columns come from the cycle's rubric (ballot labels or keys, item ids).
+FIXED_HEADERS: dict[str, str] = {
+    **dict.fromkeys(["镇", "乡镇", "镇街", "乡镇(街道)", "街道", "town"], "town"),
+    **dict.fromkeys(["党支部", "支部", "党支部名称", "支部名称", "branch"], "branch"),
+    **dict.fromkeys(["评议得分", "评议项", "评议分", "review"], "review"),
+}
 # A header shaped like an item id that the rubric does not know is a typo, never ignored.
 _ITEM_ID_SHAPE = re.compile(r"[a-z_]+\.[a-z0-9_.]+")
 # Enough to fix a file; a file wrong on every row says so without flooding the terminal.
@@ -65,100 +68,66 @@ def register(app: typer.Typer) -> None:
     app.command("export")(review_export.export)
 
 
-def _cell(value: Any) -> str:
-    """A cell as clean text: NFKC (full-width digits → ASCII), trimmed; XLSX 90.0 → 90."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+class _EveryHeader(Mapping[str, str]):
+    """The header mapping `read_table` takes, keeping every column: a fixed column under its
+    field name, any other under its header (a ballot label or an item id, read per row against
+    that row's rubric)."""
+
+    def __getitem__(self, header: str) -> str:
+        if not header:
+            raise KeyError(header)
+        return FIXED_HEADERS.get(header, header)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FIXED_HEADERS)
+
+    def __len__(self) -> int:
+        return len(FIXED_HEADERS)
 
 
-def _header(value: Any) -> str:
-    return _cell(value).replace(" ", "").replace("*", "")
+def read_review_file(path: Path) -> list[dict[str, str]]:
+    """Reads the file as `org import` reads its own (encodings, caps): one record per row."""
+    from storage.spreadsheet import SpreadsheetError, read_table
 
-
-def read_table(path: Path) -> list[tuple[int, list[str]]]:
-    """Reads a CSV (UTF-8, GBK, UTF-16) or XLSX file as `org import` does: numbered rows."""
-    from storage.org_import import OrgFileError, _csv_rows, _xlsx_rows
-
-    if not path.is_file():
-        raise BadInput(f"{path}: no such file")
-    is_xlsx = path.suffix.lower() in {".xlsx", ".xlsm"}
     try:
-        rows = _xlsx_rows(path) if is_xlsx else _csv_rows(path)
-        table = [(number, [_cell(value) for value in values]) for number, values in rows]
-    except OrgFileError as error:
-        raise BadInput(str(error)) from None
-    return [(number, cells) for number, cells in table if any(cells)]
-
-
-@dataclass
-class _Columns:
-    """Where the header found each column; `others` are the rest, by header text."""
-
-    town: int
-    branch: int
-    review: int | None
-    others: dict[str, int] = field(default_factory=dict)
-
-
-def _columns(path: Path, number: int, cells: list[str]) -> _Columns:
-    found: dict[str, int] = {}
-    others: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = _header(cell)
-        for key, spellings in (
-            ("town", TOWN_HEADERS),
-            ("branch", BRANCH_HEADERS),
-            ("review", REVIEW_HEADERS),
-        ):
-            if name in spellings or name.lower() in spellings:
-                found.setdefault(key, index)
-                break
-        else:
-            if name:
-                others.setdefault(name, index)
-    missing = [label for key, label in (("town", "镇"), ("branch", "党支部")) if key not in found]
-    if missing:
-        raise BadInput(
-            f"{path}: row {number} is not a header with the columns 镇 党支部 and 评议得分 or "
-            f"the ballot counts; missing {' '.join(missing)}"
+        records, problems = read_table(
+            path, _EveryHeader(), ("town", "branch"), "镇 党支部 and 评议得分 or the ballot counts"
         )
-    return _Columns(found["town"], found["branch"], found.get("review"), others)
+    except SpreadsheetError as error:
+        raise BadInput(str(error)) from None
+    if problems:
+        raise BadInput(_shown([str(problem) for problem in problems]))
+    return [
+        {key: unicodedata.normalize("NFKC", str(value)).strip() for key, value in record.items()}
+        for record in records
+    ]
 
 
 @dataclass
 class _Row:
     """One row read against its cycle's rubric."""
 
-    number: int
     review: Decimal | None
     ballots: dict[str, int] | None
     items: dict[str, Decimal]
 
 
-def _read_row(
-    rubric: Rubric, columns: _Columns, number: int, cells: list[str]
-) -> tuple[_Row, list[str]]:
+def _read_row(rubric: Rubric, record: dict[str, str]) -> tuple[_Row, list[str]]:
     """Reads the scores of one row; returns it and its problems (each naming the column)."""
     problems: list[str] = []
-
-    def at(index: int) -> str:
-        return cells[index] if index < len(cells) else ""
-
     ballot_keys = {}
     for ballot in rubric.review.ballots:
         ballot_keys[ballot.label] = ballot.key
         ballot_keys[ballot.key] = ballot.key
     item_ids = {item.id for area in rubric.areas for item in area.items}
     review = None
-    if columns.review is not None and at(columns.review):
-        review = _decimal(at(columns.review), "评议得分", problems)
+    if record.get("review"):
+        review = _decimal(record["review"], "评议得分", problems)
     ballots: dict[str, int] = {}
     items: dict[str, Decimal] = {}
-    for header, index in columns.others.items():
-        value = at(index)
+    for header, value in record.items():
+        if header in ("row", "town", "branch", "review"):
+            continue
         if header in ballot_keys:
             if value:
                 try:
@@ -176,7 +145,7 @@ def _read_row(
         problems.append("give 评议得分 or the ballot counts, not both")
     if review is None and not ballots and not items and not problems:
         problems.append("no 评议得分, ballot counts or item scores")
-    return _Row(number, review, ballots or None, items), problems
+    return _Row(review, ballots or None, items), problems
 
 
 def _decimal(value: str, column: str, problems: list[str]) -> Decimal | None:
@@ -211,11 +180,7 @@ def review_import(
 ) -> None:
     """Imports review scores (or ballot counts) and item re-scores; all rows or none."""
     try:
-        table = read_table(file)
-        if not table:
-            raise BadInput(f"{file}: empty file, expected a header row")
-        (header_number, header), *rows = table
-        columns = _columns(file, header_number, header)
+        rows = read_review_file(file)
     except BadInput as problem:
         fail(str(problem))
     now = datetime.now(UTC)
@@ -224,13 +189,13 @@ def review_import(
         problems: list[str] = []
         changes = 0
         seen: dict[tuple[str, str], int] = {}
-        for number, cells in rows:
+        for record in rows:
             try:
-                changes += _import_row(
-                    session, columns, number, cells, year, seen, mark_reviewed, now
-                )
+                changes += _import_row(session, record, year, seen, mark_reviewed, now)
             except BadInput as problem:
-                problems.extend(f"row {number}: {line}" for line in str(problem).splitlines())
+                problems.extend(
+                    f"row {record['row']}: {line}" for line in str(problem).splitlines()
+                )
         if problems:
             raise BadInput(_shown(problems))
         return f"imported {file}: {len(rows)} rows, {changes} changes"
@@ -240,9 +205,7 @@ def review_import(
 
 def _import_row(
     session: Session,
-    columns: _Columns,
-    number: int,
-    cells: list[str],
+    record: dict[str, str],
     year: int | None,
     seen: dict[tuple[str, str], int],
     mark: bool,
@@ -257,8 +220,7 @@ def _import_row(
         rescore_item,
     )
 
-    town_name = cells[columns.town] if columns.town < len(cells) else ""
-    branch_name = cells[columns.branch] if columns.branch < len(cells) else ""
+    town_name, branch_name = record["town"], record["branch"]
     if not town_name or not branch_name:
         raise BadInput("empty 镇 or 党支部")
     town = find_town_or_fail(session, town_name)
@@ -268,12 +230,12 @@ def _import_row(
         raise BadInput(f"no branch {branch_name!r} in {town.name}")
     if (town.name, branch.name) in seen:
         raise BadInput(f"{branch.name} is already on row {seen[(town.name, branch.name)]}")
-    seen[(town.name, branch.name)] = number
+    seen[(town.name, branch.name)] = int(record["row"])
     assessment = get_assessment(session, branch.id, cycle.id)
     if assessment is None:
         raise BadInput(f"{branch.name} has not started its self-assessment")
     rubric = _rubric(cycle)
-    row, problems = _read_row(rubric, columns, number, cells)
+    row, problems = _read_row(rubric, record)
     if problems:
         raise BadInput("\n".join(problems))
     changed = 0
