@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Annotated
 
 import typer
 
@@ -65,11 +66,21 @@ def run() -> None:
     raise typer.Exit(poll(application, watch))
 
 
-def demo() -> None:
+def demo(
+    role: Annotated[
+        str,
+        typer.Option(
+            "--as", help="secretary (self-assess) or town (review the town's submissions)."
+        ),
+    ] = "secretary",
+) -> None:
     """Runs the same bot offline in this terminal, with a sample county (no token needed)."""
     from bot.offline.demo import run_demo
 
-    raise typer.Exit(run_demo())
+    if role not in ("secretary", "town"):
+        typer.echo(f"--as must be secretary or town, got {role!r}", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(run_demo(role=role))
 
 
 def register(app: typer.Typer) -> None:

@@ -35,6 +35,7 @@ from telegram import Update
 from bot.app import build_application, prepare_application
 from bot.logs import configure_logging
 from bot.offline.chat_state import ApiCall, Button, ChatMessage
+from bot.offline.demo_town import DEMO_REVIEWER_ID
 from bot.offline.transport import FakeBotApi
 from bot.offline.updates import FakeUser, UpdateFactory
 from bot.settings import Settings
@@ -312,17 +313,41 @@ def _lock_database(path: Path) -> BinaryIO | None:
     return lock
 
 
-async def _run(database_path: str, input_stream: TextIO | None, output: TextIO) -> int:
+async def _introduce_reviewer(
+    database: Database, demo: _Session, now: datetime, zone: ZoneInfo
+) -> None:
+    """Seeds the sample town with submitted branches on the first run, then opens /review."""
+    from bot.offline.demo_town import is_seeded, seed_review
+
+    def seed(session: Session) -> bool:
+        _seed(session, now, zone)
+        county = get_or_create_county(session, text("demo.county"))
+        town = get_or_create_town(session, county, text("demo.town"))
+        if is_seeded(session, town):
+            return False
+        seed_review(session, town, now)
+        return True
+
+    if await database.run(seed):
+        demo.screen.say(
+            text("demo.seeded_review", town=text("demo.town"), name=demo.user.first_name)
+        )
+    await demo.handle("/review", echo=True)
+
+
+async def _run(
+    database_path: str, input_stream: TextIO | None, output: TextIO, role: str = "secretary"
+) -> int:
     path = Path(database_path).resolve()
     lock = _lock_database(path)
     if lock is None:
         print(text("demo.in_use", database=path), file=sys.stderr)
         return EXIT_IN_USE
     with lock:
-        return await _run_locked(path, input_stream, output)
+        return await _run_locked(path, input_stream, output, role)
 
 
-async def _run_locked(path: Path, input_stream: TextIO | None, output: TextIO) -> int:
+async def _run_locked(path: Path, input_stream: TextIO | None, output: TextIO, role: str) -> int:
     screen = _Screen(output, path.with_name(f"{path.stem}-photos"))
     screen.say(text("demo.banner", database=path))
     url = f"sqlite:///{path}"
@@ -334,11 +359,17 @@ async def _run_locked(path: Path, input_stream: TextIO | None, output: TextIO) -
         await application.initialize()
         await prepare_application(application)
         state = application.bot_data
-        user = FakeUser(DEMO_USER_ID, text("demo.secretary"))
+        as_town = role == "town"
+        user = (
+            FakeUser(DEMO_REVIEWER_ID, text("demo.reviewer"))
+            if as_town
+            else FakeUser(DEMO_USER_ID, text("demo.secretary"))
+        )
         first_update_id = await database.run(_next_update_id)
         updates = UpdateFactory(api, application.bot, first_update_id)
         demo = _Session(application, api, updates, user, screen)
-        await _introduce(database, demo, state.now(), state.timezone)
+        introduce = _introduce_reviewer if as_town else _introduce
+        await introduce(database, demo, state.now(), state.timezone)
         # A person at a terminal sees their own typing after the prompt; a piped script does
         # not, so its lines are echoed instead.
         interactive = input_stream is not None and _is_terminal(input_stream)
@@ -370,6 +401,7 @@ def run_demo(
     database_path: str | None = None,
     input_stream: TextIO | None = sys.stdin,
     output: TextIO = sys.stdout,
+    role: str = "secretary",
 ) -> int:
     """Runs the offline demo until its input ends.
 
@@ -379,6 +411,7 @@ def run_demo(
         input_stream: where the lines come from; `None` (no stdin at all) shows the first
             screens and ends.
         output: where the transcript goes.
+        role: `secretary` (bind and self-assess) or `town` (review the town's submissions).
 
     Returns:
         The exit status: 0, or `EXIT_IN_USE` when another demo runs on the same file.
@@ -386,4 +419,4 @@ def run_demo(
     # The bot's own errors are logged with their traceback by its error handler; keep PTB's
     # and httpx's routine INFO lines off the transcript (and invite codes out of the log).
     configure_logging(logging.WARNING)
-    return asyncio.run(_run(database_path or DEFAULT_DATABASE_PATH, input_stream, output))
+    return asyncio.run(_run(database_path or DEFAULT_DATABASE_PATH, input_stream, output, role))

@@ -119,3 +119,21 @@ def test_tomorrow_brings_the_reminders_and_then_the_overdue_notice(tmp_path: Pat
     assert card_numbers(transcript) == [1, 1]  # /assess, then the card 继续自评 opened
     assert transcript.count("本支部尚未申报（已答 0/38 项）") == 1
     assert transcript.count(text("demo.nothing_due")) == 1  # the fourth day owes nothing
+
+
+def test_the_demo_as_town_opens_the_review_and_resumes_on_a_second_run(tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite3"
+    output = io.StringIO()
+    status = run_demo(
+        str(database), input_stream=io.StringIO("1\n1\n"), output=output, role="town"
+    )
+    transcript = output.getvalue()
+    again = io.StringIO()
+    run_demo(str(database), input_stream=io.StringIO(""), output=again, role="town")
+
+    assert status == 0
+    assert text("demo.seeded_review", town="示例镇", name="演示组织委员") in transcript
+    assert "年度评星定级 · 镇党委考评\n待考评 4，已考评 0" in transcript
+    assert "东风村党支部（农村党支部）" in transcript  # the first branch's page
+    assert text("demo.seeded_review", town="示例镇", name="演示组织委员") not in again.getvalue()
+    assert "待考评 4" in again.getvalue()
