@@ -222,6 +222,7 @@ def status(
 
     Without an open cycle (and no `--year`), shows which branches have a secretary bound.
     """
+    from bot.cli.review_export import add_review_columns
     from storage.repositories import current_cycle, cycle_rubric, town_progress
 
     def work(session: Session) -> tuple[list[dict[str, Any]], str | None]:
@@ -232,7 +233,9 @@ def status(
         cycle = cycle_or_fail(session, found, year)
         rubric = cycle_rubric(cycle)
         progress = town_progress(session, found.id, cycle.id)
-        return [_progress_row(found, each, rubric) for each in progress], None
+        rows = [_progress_row(found, each, rubric) for each in progress]
+        add_review_columns(session, cycle, rows)
+        return rows, None
 
     rows, note = in_transaction(database_url, work)
     if note is not None:
@@ -244,6 +247,7 @@ def status(
         bound = "bound" if row["bound"] else "UNBOUND"
         progress = (
             f"{row['state']}\t{row['answered']}/{row['items']}\tbasic {row['basic']}"
+            f"\treview {row['review'] or '-'}\treviewed {row['reviewed_stars'] or '-'}"
             if note is None
             else "no cycle open"
         )

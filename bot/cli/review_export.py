@@ -33,7 +33,14 @@ if TYPE_CHECKING:
     from storage.models import Cycle
     from storage.repositories.town_review import FinalRow
 
-__all__ = ["SUMMARY_HEADERS", "export", "note_of", "stars_label", "summary_rows"]
+__all__ = [
+    "SUMMARY_HEADERS",
+    "add_review_columns",
+    "export",
+    "note_of",
+    "stars_label",
+    "summary_rows",
+]
 
 # The summary's columns (the contract with the towns' own sheets) and the JSON keys, in order.
 SUMMARY_HEADERS = (
@@ -128,6 +135,23 @@ def summary_rows(session: Session, cycle: Cycle, town_name: str) -> list[dict[st
             }
         )
     return rows
+
+
+def add_review_columns(session: Session, cycle: Cycle, rows: list[dict[str, Any]]) -> None:
+    """Adds `review`, `total` and `reviewed_stars` (the town's level after the gates and the
+    quota, as finalising would give it now) to `pingxing status` rows, by branch name."""
+    from scoring import format_decimal
+    from storage.repositories.town_review import current_levels
+
+    levels = {row.review.branch.name: row for row in current_levels(session, cycle).rows}
+    for row in rows:
+        level = levels.get(row["branch"])
+        result = level.review.reviewed if level is not None else None
+        row["review"] = (
+            format_decimal(result.review) if result and result.review is not None else None
+        )
+        row["total"] = str(result.total) if result and result.total is not None else None
+        row["reviewed_stars"] = level.reviewed_stars if level is not None else None
 
 
 def export(

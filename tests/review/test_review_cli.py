@@ -319,3 +319,17 @@ def test_export_json_prints_the_summary_rows_under_the_contracted_keys(
 def test_export_needs_exactly_one_of_out_and_json(cli) -> None:
     result = cli("export", "--town", "温店镇", "--year", "2026")
     assert (result.exit_code, result.output) == (2, "give either --out FILE.xlsx or --json\n")
+
+
+def test_status_shows_the_review_score_and_the_reviewed_level(cli, tmp_path: Path) -> None:
+    cli("review", "import", str(_write(tmp_path, GOOD_ROWS)), "--mark-reviewed")
+    result = cli("status", "--town", "温店镇", "--year", "2026", "--json")
+    rows = {row["branch"]: row for row in json.loads(result.output)}
+    assert [
+        (rows[name]["review"], rows[name]["total"], rows[name]["reviewed_stars"])
+        for name in ("西村党支部", "东村党支部", "北村党支部")
+    ] == [
+        ("90", "101.20", 5),
+        ("95", "98.50", 4),
+        ("100", "86.00", 4),
+    ]
