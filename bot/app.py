@@ -32,6 +32,7 @@ from handlers import (
     results,
     review,
     review_branch,
+    review_finalize,
     review_input,
     status,
     submit,
@@ -178,6 +179,8 @@ def _register_handlers(application: PingxingApplication) -> None:
         "return": review_input.return_branch,
         "bonus": review_input.decide_claimed_bonus,
         "deduct": review_input.record_review_deduction,
+        "decide": review_finalize.decide_tie,
+        "except": review_finalize.record_exception,
     }
     for command, command_callback in commands.items():
         application.add_handler(CommandHandler(command, command_callback, filters=private))
@@ -212,6 +215,8 @@ def _register_handlers(application: PingxingApplication) -> None:
         Kind.REVIEW_AWARD: review_branch.award_bonus,
         Kind.REVIEW_MARK: review_branch.mark_branch_reviewed,
         Kind.REVIEW_RETURN: review_branch.start_return,
+        Kind.REVIEW_RANKING: review_finalize.show_ranking,
+        Kind.REVIEW_FINALIZE: review_finalize.finalize,
     }
     for kind, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=_on_button(kind)))

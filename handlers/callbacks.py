@@ -67,6 +67,8 @@ class Kind(Enum):
     REVIEW_AWARD = ("va", 1)  # claim id: award the claimed bonus in full
     REVIEW_MARK = ("vm", 0)  # mark reviewed
     REVIEW_RETURN = ("vt", 0)  # return for revision: asks for the reason
+    REVIEW_RANKING = ("vk", 0)  # town id: the ranking finalising would give
+    REVIEW_FINALIZE = ("vz", 0)  # town id, the ranking's snapshot marker: finalise
 
     def __init__(self, code: str, arity: int) -> None:
         self.code = code

@@ -99,11 +99,15 @@ def decode_press(work: Work) -> CallbackData | None:
         return None
 
 
-def town_press(work: Work) -> tuple[CallbackData, Officer] | None:
-    """Decodes a town screen's press and checks the role; refuses otherwise."""
+def town_press(work: Work, *, any_marker: bool = False) -> tuple[CallbackData, Officer] | None:
+    """Decodes a town screen's press and checks the role; refuses otherwise.
+
+    Args:
+        any_marker: the caller checks the marker itself (a snapshot, not `TOWN_MARKER`).
+    """
     data = decode_press(work)
     officer = officer_for(work, data.assessment_id) if data is not None else None
-    if data is None or officer is None or data.marker != TOWN_MARKER:
+    if data is None or officer is None or not (any_marker or data.marker == TOWN_MARKER):
         refuse(work)
         return None
     return data, officer
@@ -216,7 +220,10 @@ def dashboard_screen(work: Work, officer: Officer) -> Screen:
                     1,
                 ),
             ],
-            [button(text("review.button.refresh"), Kind.REVIEW_HOME, town_id, TOWN_MARKER)],
+            [
+                button(text("review.button.ranking"), Kind.REVIEW_RANKING, town_id, TOWN_MARKER),
+                button(text("review.button.refresh"), Kind.REVIEW_HOME, town_id, TOWN_MARKER),
+            ],
         ]
     )
     return Screen(body, keyboard)
