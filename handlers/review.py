@@ -12,6 +12,7 @@ Typed input (the review score, a reason) goes through commands in `handlers.revi
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,14 @@ from handlers.callbacks import CallbackData, CallbackDataError, Kind, decode, ma
 from handlers.cards import Screen, button
 from handlers.catalogue import text
 from handlers.context import Context
-from handlers.uow import AnswerQuery, EditMessage, SendMessage, Work, run_unit_of_work
+from handlers.uow import (
+    AnswerQuery,
+    EditMessage,
+    SendMessage,
+    SendPhoto,
+    Work,
+    run_unit_of_work,
+)
 from scoring import Rubric
 from storage.models import (
     Assessment,
@@ -157,6 +165,20 @@ def _start_review(work: Work) -> None:
             work.say("review.no_cycle", town=town.name if town else "")
             continue
         work.reply(SendMessage(work.chat_id, dashboard_screen(work, officer)))
+        work.reply(SendPhoto(work.chat_id, _level_chart(work, officer)))
+
+
+def _level_chart(work: Work, officer: Officer) -> Callable[[], bytes]:
+    """The distribution of reviewed levels, read now and drawn after the commit."""
+    from handlers.review_chart import render_level_chart
+
+    counts: dict[int, int] = {}
+    for row in current_levels(work.session, officer.cycle).rows:
+        if row.reviewed_stars is not None:
+            counts[row.reviewed_stars] = counts.get(row.reviewed_stars, 0) + 1
+    bars = [(level.label, counts.get(level.stars, 0)) for level in officer.rubric.levels]
+    town = officer.town.name
+    return lambda: render_level_chart(town, bars)
 
 
 async def show_dashboard(update: Update, context: Context) -> None:
