@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.callbacks import CallbackData, CallbackDataError, Kind, decode, make_marker
 from handlers.cards import Screen, button
-from handlers.catalogue import text
+from handlers.catalogue import has_key, text
 from handlers.context import Context
 from handlers.uow import (
     AnswerQuery,
@@ -51,6 +51,7 @@ __all__ = [
     "edit_here",
     "marker_of",
     "officer_for",
+    "reason_text",
     "refuse",
     "show_branches",
     "show_dashboard",
@@ -75,6 +76,15 @@ class Officer:
     cycle: Cycle
     rubric: Rubric
     session: Session
+
+
+def reason_text(rubric: Rubric, code: str) -> str:
+    """A reason code in words: a gate's own label from the rubric, else the catalogue's."""
+    gate = next((gate for gate in rubric.gates if gate.key == code), None)
+    if gate is not None and gate.label is not None:
+        return gate.label
+    key = f"review.reason.{code}"
+    return text(key) if has_key(key) else code
 
 
 def refuse(work: Work) -> None:

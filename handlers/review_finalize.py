@@ -19,9 +19,17 @@ from telegram import InlineKeyboardMarkup, Update
 
 from handlers.callbacks import Kind
 from handlers.cards import Screen, button
-from handlers.catalogue import has_key, text
+from handlers.catalogue import text
 from handlers.context import Context
-from handlers.review import TOWN_MARKER, Officer, edit_here, officer_for, refuse, town_press
+from handlers.review import (
+    TOWN_MARKER,
+    Officer,
+    edit_here,
+    officer_for,
+    reason_text,
+    refuse,
+    town_press,
+)
 from handlers.uow import AnswerQuery, SendMessage, Work, run_unit_of_work
 from storage.models import Assessment, CommitteeDecision, Cycle, DecisionKind, Role
 from storage.repositories import find_person, list_roles
@@ -64,10 +72,7 @@ def _row_line(officer: Officer, rank: int, row: FinalRow) -> str:
             before=officer.rubric.level(row.stars_before_quota).label,
             after=label,
         )
-    notes = [
-        text(f"review.reason.{code}") if has_key(f"review.reason.{code}") else code
-        for code in row.reasons
-    ]
+    notes = [reason_text(officer.rubric, code) for code in row.reasons]
     note = text("review.note", notes=text("review.kind_separator").join(notes)) if notes else ""
     return (
         text(

@@ -92,15 +92,12 @@ def stars_label(stars: int | None) -> str:
 
 def note_of(row: FinalRow) -> str:
     """The reasons of a row in the catalogue's Chinese, joined as a town writes them."""
-    from handlers.catalogue import has_key, text
+    from handlers.review import reason_text
 
     reasons = list(row.reasons)
     if row.stars_before_quota is None:
         reasons = ["left_out"]
-    notes = [
-        text(f"review.reason.{code}") if has_key(f"review.reason.{code}") else code
-        for code in reasons
-    ]
+    notes = [reason_text(row.review.reviewed.rubric, code) for code in reasons]
     return "；".join(notes)
 
 

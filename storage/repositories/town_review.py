@@ -11,6 +11,7 @@ the places left allow it. It can run again until the publicity step; every run i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -346,7 +347,7 @@ def _lift_gate(
     if reached is None or reached <= result.stars:
         return result
     kept = min(reached, exception.stars if exception.stars is not None else reached)
-    return result._replace(stars=kept)
+    return dataclasses.replace(result, stars=kept)
 
 
 def _reached(rubric: Rubric, total: Decimal) -> int | None:
