@@ -360,7 +360,6 @@ async def award_bonus(update: Update, context: Context) -> None:
 
 
 def _award_bonus(work: Work) -> None:
-
     press = branch_press(work)
     if press is None:
         return

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from storage import repositories as repo
-from storage.models import AnswerSource, AuditEntry, ClaimDirection, ReviewScore
+from storage.models import AnswerSource, AuditEntry, ClaimDirection, ReviewOutcome, ReviewScore
 from storage.repositories.review import decide_bonus, record_deduction
 from tests.cli.setup_helpers import query
 from tests.review.seed import NOW, RUBRIC, seed_town
@@ -333,3 +333,60 @@ def test_status_shows_the_review_score_and_the_reviewed_level(cli, tmp_path: Pat
         ("95", "98.50", 4),
         ("100", "86.00", 4),
     ]
+
+
+def test_a_dry_run_stores_nothing_and_finalize_stores_each_level(
+    cli, sqlite_url: str, tmp_path: Path
+) -> None:
+    cli("review", "import", str(_write(tmp_path, GOOD_ROWS)), "--mark-reviewed")
+    dry = cli("finalize", "--town", "温店镇", "--year", "2026", "--dry-run")
+    after_dry = query(sqlite_url, lambda s: s.scalar(select(func.count(ReviewOutcome.id))))
+    done = cli("finalize", "--town", "温店镇", "--year", "2026")
+    stored = query(
+        sqlite_url,
+        lambda s: sorted(
+            (o.reviewed_stars, o.reasons or "") for o in s.scalars(select(ReviewOutcome))
+        ),
+    )
+    assert (dry.exit_code, after_dry, dry.output.splitlines()[-1]) == (
+        0,
+        0,
+        "dry run: nothing stored",
+    )
+    assert done.output.splitlines()[:3] == [
+        "温店镇 2026: 4 branches in scope; places 5★ 1",
+        "1. 西村党支部\ttotal 101.20\t五星级",
+        "2. 东村党支部\ttotal 98.50\t五星级 → 四星级  (超出五星级比例)",
+    ]
+    assert stored == [(4, ""), (4, "over_quota"), (4, "over_quota"), (5, "")]
+
+
+def test_committee_decisions_are_recorded_with_their_reason_and_checked(
+    cli, sqlite_url: str, tmp_path: Path
+) -> None:
+    cli("review", "import", str(_write(tmp_path, GOOD_ROWS)), "--mark-reviewed")
+    base = ("review", "decide", "--town", "温店镇", "--year", "2026")
+    no_reference = cli(*base, "--kind", "quota_override", "--share", "0.5", "--reason", "批复")
+    bad_kind = cli(*base, "--kind", "favour", "--reason", "x")
+    override = cli(
+        *base,
+        "--kind",
+        "quota_override",
+        "--share",
+        "0.5",
+        "--reason",
+        "县委组织部批复",
+        "--reference",
+        "城组通〔2027〕3号",
+    )
+    finalized = cli("finalize", "--town", "温店镇", "--year", "2026", "--json")
+    assert (no_reference.exit_code, no_reference.output) == (
+        2,
+        "a quota override needs the county's reference\n",
+    )
+    assert bad_kind.exit_code == 2
+    assert bad_kind.output.startswith("--kind must be one of tie, gate_exception, quota_override")
+    assert override.exit_code == 0
+    data = json.loads(finalized.output)
+    assert data["limits"] == {"5": 2}
+    assert [b["reviewed_stars"] for b in data["branches"]] == [5, 5, 4, 4]
