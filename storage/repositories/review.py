@@ -27,6 +27,7 @@ from storage.models import (
     ClaimDirection,
     ClaimStatus,
     CommitteeDecision,
+    Cycle,
     DecisionKind,
     DeliveryKind,
     Person,
@@ -404,6 +405,9 @@ def record_decision(
     names the share the county approved and the approval's reference.
     """
     cleaned = _required_reason(reason, f"a {kind} decision")
+    # The cycle's row lock serialises decisions: one current decision per kind and branch.
+    if session.get(Cycle, cycle_id, with_for_update=True) is None:
+        raise ReviewError(f"no cycle {cycle_id}")
     if kind is DecisionKind.QUOTA_OVERRIDE:
         if share is None or not Decimal(0) < share <= 1 or assessment_id is not None:
             raise ReviewError(f"a quota override needs a share above 0 and at most 1, got {share}")

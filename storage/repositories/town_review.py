@@ -263,6 +263,10 @@ def finalize_cycle(
         ReviewError: publicity has started, a branch not reviewed is not named, or a named
             branch is unknown.
     """
+    if write:
+        # Two officers finalising at once would both upsert the same outcomes: the cycle's row
+        # lock makes the second wait and then see the first's.
+        session.get(Cycle, cycle.id, with_for_update=True)
     reviews = town_review(session, cycle)
     started = sorted(r.branch.name for r in reviews if r.state in PUBLICITY_STATES)
     if started:
