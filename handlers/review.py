@@ -11,8 +11,9 @@ Typed input (the review score, a reason) goes through commands in `handlers.revi
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,8 @@ __all__ = [
     "edit_here",
     "marker_of",
     "officer_for",
+    "on_branch_press",
+    "on_town_press",
     "reason_text",
     "refuse",
     "show_branches",
@@ -143,6 +146,48 @@ def branch_press(work: Work) -> tuple[CallbackData, Officer, Assessment] | None:
     return data, officer, assessment
 
 
+TownAction = Callable[[Work, CallbackData, Officer], None]
+BranchAction = Callable[[Work, CallbackData, Officer, Assessment], None]
+ButtonCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
+
+
+def on_town_press(*, any_marker: bool = False) -> Callable[[TownAction], ButtonCallback]:
+    """Turns a town screen's action into its button callback: one unit of work, and the press
+    decoded and the town role checked (`town_press`) before the action runs."""
+
+    def decorate(action: TownAction) -> ButtonCallback:
+        def checked(work: Work) -> None:
+            press = town_press(work, any_marker=any_marker)
+            if press is not None:
+                action(work, *press)
+
+        @functools.wraps(action)
+        async def callback(update: Update, context: Context) -> None:
+            await run_unit_of_work(update, context, checked)
+
+        return callback
+
+    return decorate
+
+
+def on_branch_press() -> Callable[[BranchAction], ButtonCallback]:
+    """Turns a branch screen's action into its button callback (see `branch_press`)."""
+
+    def decorate(action: BranchAction) -> ButtonCallback:
+        def checked(work: Work) -> None:
+            press = branch_press(work)
+            if press is not None:
+                action(work, *press)
+
+        @functools.wraps(action)
+        async def callback(update: Update, context: Context) -> None:
+            await run_unit_of_work(update, context, checked)
+
+        return callback
+
+    return decorate
+
+
 def marker_of(officer: Officer, assessment: Assessment) -> str:
     return make_marker(assessment.version, officer.cycle.rubric_sha256)
 
@@ -191,15 +236,10 @@ def _level_chart(work: Work, officer: Officer) -> Callable[[], bytes]:
     return lambda: render_level_chart(town, bars)
 
 
-async def show_dashboard(update: Update, context: Context) -> None:
+@on_town_press()
+def show_dashboard(work: Work, data: CallbackData, officer: Officer) -> None:
     """Shows the town's dashboard again on the pressed message."""
-    await run_unit_of_work(update, context, _show_dashboard)
-
-
-def _show_dashboard(work: Work) -> None:
-    press = town_press(work)
-    if press is not None:
-        edit_here(work, dashboard_screen(work, press[1]))
+    edit_here(work, dashboard_screen(work, officer))
 
 
 def dashboard_screen(work: Work, officer: Officer) -> Screen:
@@ -261,16 +301,9 @@ def dashboard_screen(work: Work, officer: Officer) -> Screen:
     return Screen(body, keyboard)
 
 
-async def show_branches(update: Update, context: Context) -> None:
+@on_town_press()
+def show_branches(work: Work, data: CallbackData, officer: Officer) -> None:
     """Shows one page of the town's branches, filtered by state."""
-    await run_unit_of_work(update, context, _show_branches)
-
-
-def _show_branches(work: Work) -> None:
-    press = town_press(work)
-    if press is None:
-        return
-    data, officer = press
     state, page_text = data.args
     if state not in FILTERS or not page_text.isdigit() or int(page_text) < 1:
         refuse(work)

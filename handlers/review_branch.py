@@ -23,6 +23,7 @@ from handlers.review import (
     branch_press,
     edit_here,
     marker_of,
+    on_branch_press,
     refuse,
 )
 from handlers.uow import AnswerQuery, Work, run_unit_of_work
@@ -75,16 +76,9 @@ def _is_fresh(work: Work, data: CallbackData, officer: Officer, assessment: Asse
     return False
 
 
-async def show_branch(update: Update, context: Context) -> None:
+@on_branch_press()
+def show_branch(work: Work, data: CallbackData, officer: Officer, assessment: Assessment) -> None:
     """Shows a branch's page and makes it the officer's open branch."""
-    await run_unit_of_work(update, context, _show_branch)
-
-
-def _show_branch(work: Work) -> None:
-    press = branch_press(work)
-    if press is None:
-        return
-    _, officer, assessment = press
     set_focus(work.session, officer.person_id, assessment.id, work.now)
     edit_here(work, branch_screen(work, officer, assessment))
 
@@ -197,11 +191,6 @@ def branch_screen(work: Work, officer: Officer, assessment: Assessment) -> Scree
 # --- the reviewer's item card ---------------------------------------------------------------
 
 
-async def show_item(update: Update, context: Context) -> None:
-    """Shows one item: the secretary's answer, the reviewer's score, and scores to set."""
-    await run_unit_of_work(update, context, _show_item)
-
-
 def _item_number(officer: Officer, assessment: Assessment, raw: str) -> int | None:
     """The 1-based item number, if it names one of the branch's items."""
     count = len(officer.rubric.items_for(_branch_category(officer, assessment)))
@@ -216,11 +205,9 @@ def _branch_category(officer: Officer, assessment: Assessment) -> str:
     return category or ""
 
 
-def _show_item(work: Work) -> None:
-    press = branch_press(work)
-    if press is None:
-        return
-    data, officer, assessment = press
+@on_branch_press()
+def show_item(work: Work, data: CallbackData, officer: Officer, assessment: Assessment) -> None:
+    """Shows one item: the secretary's answer, the reviewer's score, and scores to set."""
     number = _item_number(officer, assessment, data.arg(0))
     if number is None:
         refuse(work)
@@ -301,16 +288,9 @@ def item_screen(work: Work, officer: Officer, assessment: Assessment, number: in
     return Screen(body, InlineKeyboardMarkup(rows))
 
 
-async def rescore(update: Update, context: Context) -> None:
+@on_branch_press()
+def rescore(work: Work, data: CallbackData, officer: Officer, assessment: Assessment) -> None:
     """Sets the reviewer's score of an item to one the card offered."""
-    await run_unit_of_work(update, context, _rescore)
-
-
-def _rescore(work: Work) -> None:
-    press = branch_press(work)
-    if press is None:
-        return
-    data, officer, assessment = press
     number = _item_number(officer, assessment, data.arg(0))
     if number is None:
         refuse(work)
@@ -354,16 +334,9 @@ def _reviewable(work: Work, assessment: Assessment) -> bool:
 # --- claims, marking reviewed, returning ----------------------------------------------------
 
 
-async def award_bonus(update: Update, context: Context) -> None:
+@on_branch_press()
+def award_bonus(work: Work, data: CallbackData, officer: Officer, assessment: Assessment) -> None:
     """Awards a claimed bonus in full (a reduction or refusal is typed, with its reason)."""
-    await run_unit_of_work(update, context, _award_bonus)
-
-
-def _award_bonus(work: Work) -> None:
-    press = branch_press(work)
-    if press is None:
-        return
-    data, officer, assessment = press
     claim_id = data.arg(0)
     claim = work.session.get(Claim, int(claim_id)) if claim_id.isdigit() else None
     if claim is None or claim.assessment_id != assessment.id:
@@ -388,16 +361,11 @@ def _award_bonus(work: Work) -> None:
     edit_here(work, branch_screen(work, officer, assessment))
 
 
-async def mark_branch_reviewed(update: Update, context: Context) -> None:
+@on_branch_press()
+def mark_branch_reviewed(
+    work: Work, data: CallbackData, officer: Officer, assessment: Assessment
+) -> None:
     """Marks the branch reviewed once its review score is in."""
-    await run_unit_of_work(update, context, _mark_reviewed)
-
-
-def _mark_reviewed(work: Work) -> None:
-    press = branch_press(work)
-    if press is None:
-        return
-    data, officer, assessment = press
     if not _is_fresh(work, data, officer, assessment):
         return
     if not _reviewable(work, assessment):
@@ -414,16 +382,9 @@ def _mark_reviewed(work: Work) -> None:
     edit_here(work, branch_screen(work, officer, assessment))
 
 
-async def start_return(update: Update, context: Context) -> None:
+@on_branch_press()
+def start_return(work: Work, data: CallbackData, officer: Officer, assessment: Assessment) -> None:
     """Asks for the reason of a return (typed: /return 理由) and opens the branch for it."""
-    await run_unit_of_work(update, context, _start_return)
-
-
-def _start_return(work: Work) -> None:
-    press = branch_press(work)
-    if press is None:
-        return
-    _, officer, assessment = press
     if not _reviewable(work, assessment):
         return
     set_focus(work.session, officer.person_id, assessment.id, work.now)

@@ -17,7 +17,7 @@ import unicodedata
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 
-from handlers.callbacks import Kind
+from handlers.callbacks import CallbackData, Kind
 from handlers.cards import Screen, button
 from handlers.catalogue import text
 from handlers.context import Context
@@ -26,9 +26,9 @@ from handlers.review import (
     Officer,
     edit_here,
     officer_for,
+    on_town_press,
     reason_text,
     refuse,
-    town_press,
 )
 from handlers.uow import AnswerQuery, SendMessage, Work, run_unit_of_work
 from storage.models import Assessment, CommitteeDecision, Cycle, DecisionKind, Role
@@ -127,28 +127,15 @@ def ranking_screen(work: Work, officer: Officer, outcome: Finalization) -> Scree
     return Screen("\n".join(lines), keyboard)
 
 
-async def show_ranking(update: Update, context: Context) -> None:
+@on_town_press()
+def show_ranking(work: Work, data: CallbackData, officer: Officer) -> None:
     """Shows the ranking finalising would give now (nothing is stored)."""
-    await run_unit_of_work(update, context, _show_ranking)
+    edit_here(work, ranking_screen(work, officer, current_levels(work.session, officer.cycle)))
 
 
-def _show_ranking(work: Work) -> None:
-    press = town_press(work)
-    if press is not None:
-        officer = press[1]
-        edit_here(work, ranking_screen(work, officer, current_levels(work.session, officer.cycle)))
-
-
-async def finalize(update: Update, context: Context) -> None:
+@on_town_press(any_marker=True)
+def finalize(work: Work, data: CallbackData, officer: Officer) -> None:
     """Finalises the town's levels as the ranking showed them; audited, repeatable."""
-    await run_unit_of_work(update, context, _finalize)
-
-
-def _finalize(work: Work) -> None:
-    press = town_press(work, any_marker=True)
-    if press is None:
-        return
-    data, officer = press
     if data.marker != _snapshot(work, officer.cycle):
         work.reply(AnswerQuery(text("common.stale_button")))
         edit_here(work, ranking_screen(work, officer, current_levels(work.session, officer.cycle)))
