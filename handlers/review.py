@@ -154,38 +154,31 @@ ButtonCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 def on_town_press(*, any_marker: bool = False) -> Callable[[TownAction], ButtonCallback]:
     """Turns a town screen's action into its button callback: one unit of work, and the press
     decoded and the town role checked (`town_press`) before the action runs."""
-
-    def decorate(action: TownAction) -> ButtonCallback:
-        def checked(work: Work) -> None:
-            press = town_press(work, any_marker=any_marker)
-            if press is not None:
-                action(work, *press)
-
-        @functools.wraps(action)
-        async def callback(update: Update, context: Context) -> None:
-            await run_unit_of_work(update, context, checked)
-
-        return callback
-
-    return decorate
+    return lambda action: _checked_callback(
+        functools.partial(town_press, any_marker=any_marker), action
+    )
 
 
 def on_branch_press() -> Callable[[BranchAction], ButtonCallback]:
     """Turns a branch screen's action into its button callback (see `branch_press`)."""
+    return lambda action: _checked_callback(branch_press, action)
 
-    def decorate(action: BranchAction) -> ButtonCallback:
-        def checked(work: Work) -> None:
-            press = branch_press(work)
-            if press is not None:
-                action(work, *press)
 
-        @functools.wraps(action)
-        async def callback(update: Update, context: Context) -> None:
-            await run_unit_of_work(update, context, checked)
+def _checked_callback(
+    check: Callable[[Work], tuple[Any, ...] | None], action: Callable[..., None]
+) -> ButtonCallback:
+    """The callback running `action` with what `check` found, when it found the press good."""
 
-        return callback
+    def checked(work: Work) -> None:
+        press = check(work)
+        if press is not None:
+            action(work, *press)
 
-    return decorate
+    @functools.wraps(action)
+    async def callback(update: Update, context: Context) -> None:
+        await run_unit_of_work(update, context, checked)
+
+    return callback
 
 
 def marker_of(officer: Officer, assessment: Assessment) -> str:
