@@ -47,6 +47,7 @@ from handlers.errors import handle_error
 from handlers.ordering import PerUserUpdateProcessor
 from handlers.outbox import Renderer
 from handlers.refusals import refuse_unknown_button
+from handlers.review_events import render_review_event
 from handlers.sending import SendPacer
 from storage.models import DeliveryKind
 
@@ -139,13 +140,13 @@ def delivery_renderers(zone: ZoneInfo) -> dict[str, Renderer]:
     """Delivery kind → the renderer the sweep sends it with: every kind the bot sends.
 
     A kind missing here ends `failed_permanent` with the reason, so nothing is sent unrendered.
-    A review event (returned for revision, a claim decided) is one more kind and renderer here.
     """
     return {
         DeliveryKind.REMINDER: partial(reminders.render_reminder, zone=zone),
         DeliveryKind.OVERDUE: partial(reminders.render_overdue, zone=zone),
         DeliveryKind.DIGEST: partial(reminders.render_digest, zone=zone),
         DeliveryKind.RESULT: results.render_result,
+        DeliveryKind.REVIEW_EVENT: render_review_event,
     }
 
 

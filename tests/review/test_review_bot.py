@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.offline import FakeBotApi, FakeUser
 from handlers.callbacks import decode
 from handlers.catalogue import text
+from handlers.sweep import SWEEP_JOB_NAME
 from storage import repositories as repo
 from storage.database import create_database
 from storage.models import (
@@ -185,6 +186,12 @@ async def test_returning_needs_a_reason_and_owes_the_secretary_a_message(
     assert asked == no_reason == text("review.return_needs_reason")
     assert (await assessment_row(bot, ids["东村党支部"]))[0] == "returned"
     assert deliveries == [("review_event", secretary.id, "缺少组织生活会记录")]
+
+    (job,) = bot.app.job_queue.get_jobs_by_name(SWEEP_JOB_NAME)  # type: ignore[union-attr]
+    await job.run(bot.app)
+    assert bot.last(secretary).text == text(
+        "review.event.returned", branch="东村党支部", reason="缺少组织生活会记录"
+    )
 
 
 async def test_a_bonus_is_awarded_in_full_by_button_and_reduced_by_typing(
