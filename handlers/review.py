@@ -376,9 +376,12 @@ def _list_screen(work: Work, officer: Officer, state: str, page: int) -> Screen:
 
 
 def _stars_note(officer: Officer, review: BranchReview) -> str:
-    stars = review.reviewed.stars if review.review_score is not None else None
-    if stars is None:
-        stars = review.declared.provisional.stars if review.assessment is not None else None
-    if stars is None:
+    """The reviewed level once there is a review score, else the self-assessed provisional one."""
+    if review.review_score is not None and review.reviewed.stars is not None:
+        return text(
+            "review.list_reviewed", label=officer.rubric.level(review.reviewed.stars).label
+        )
+    provisional = review.declared.provisional.stars if review.assessment is not None else None
+    if provisional is None:
         return ""
-    return text("review.list_stars", label=officer.rubric.level(stars).label)
+    return text("review.list_provisional", label=officer.rubric.level(provisional).label)
