@@ -59,7 +59,7 @@ def seed_review(session: Session, town: Town, now: datetime) -> None:
         for index, item in enumerate(rubric.items_for(branch.category)):
             level = "partial" if index < partial else "full"
             set_answer(session, assessment.id, item.id, level, AnswerSource.SELF, None, now)
-        submit_assessment(session, assessment, 5 if partial < 5 else 4, None, now)
+        submit_assessment(session, assessment.id, 5 if partial < 5 else 4, None, now)
         if position == 0 and rubric.bonus is not None:
             add_claim(
                 session,

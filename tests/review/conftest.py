@@ -41,7 +41,7 @@ def _submit_all(harness: Harness) -> Any:
                 repo.set_answer(
                     session, assessment.id, item.id, "full", AnswerSource.SELF, None, harness.now
                 )
-            repo.submit_assessment(session, assessment, 5, None, harness.now)
+            repo.submit_assessment(session, assessment.id, 5, None, harness.now)
             ids[name] = assessment.id
         return ids
 

@@ -55,7 +55,7 @@ def seed_town(
         assessment = repo.get_or_create_assessment(session, branch.id, cycle.id, NOW)
         for item in RUBRIC.items_for("rural"):
             repo.set_answer(session, assessment.id, item.id, answer, AnswerSource.SELF, None, NOW)
-        repo.submit_assessment(session, assessment, 5, None, NOW)
+        repo.submit_assessment(session, assessment.id, 5, None, NOW)
         assessments[name] = assessment.id
     return SeededTown(town_row.id, cycle.id, reviewer.id, assessments)
 

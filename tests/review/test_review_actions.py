@@ -282,7 +282,7 @@ async def test_returning_keeps_the_rescores_and_lets_the_secretary_submit_again(
         assessment = session.get(Assessment, assessment_id)
         assert assessment is not None
         returned_state = assessment.state
-        repo.submit_assessment(session, assessment, 4, None, NOW)
+        repo.submit_assessment(session, assessment.id, 4, None, NOW)
         payloads = [d.payload for d in session.scalars(select(Delivery)).all()]
         reviewer = repo.answers_of(session, assessment_id, AnswerSource.REVIEWER)
         return returned_state, assessment.state, reviewer, payloads

@@ -39,7 +39,7 @@ async def test_a_return_is_told_with_its_reason_until_the_secretary_submits_agai
         while_returned = _rendered(session)
         assessment = session.get(Assessment, assessment_id)
         assert assessment is not None
-        repo.submit_assessment(session, assessment, 5, None, NOW)
+        repo.submit_assessment(session, assessment.id, 5, None, NOW)
         return while_returned, _rendered(session)
 
     while_returned, after_submitting = await database.run(work)

@@ -44,7 +44,7 @@ async def seven_branches(bot: Harness, secretary: FakeUser) -> None:
                 repo.set_answer(
                     session, assessment.id, item.id, "full", AnswerSource.SELF, None, bot.now
                 )
-            repo.submit_assessment(session, assessment, 5, None, bot.now)
+            repo.submit_assessment(session, assessment.id, 5, None, bot.now)
             ids[name] = assessment.id
         for name, score in REVIEWS.items():
             enter_review_score(session, ids[name], RUBRIC, None, bot.now, score=Decimal(score))
