@@ -8,10 +8,12 @@ for one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from telegram import Update
 
@@ -54,6 +56,24 @@ def _focused(work: Work) -> tuple[Officer, Assessment] | None:
     return officer, assessment
 
 
+def on_open_branch(
+    action: Callable[[Work, Officer, Assessment], None],
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """Turns a typed command's action into its callback: one unit of work, and the officer's
+    open branch found and the town role checked (`_focused`) before the action runs."""
+
+    def checked(work: Work) -> None:
+        focused = _focused(work)
+        if focused is not None:
+            action(work, *focused)
+
+    @functools.wraps(action)
+    async def callback(update: Update, context: Context) -> None:
+        await run_unit_of_work(update, context, checked)
+
+    return callback
+
+
 def _reviews_somewhere(work: Work, person_id: int) -> bool:
     """Whether the person holds the town role anywhere (then a hint helps; else refuse)."""
     return any(grant.person_id == person_id for grant in list_roles(work.session, Role.TOWN))
@@ -91,16 +111,9 @@ def _act(work: Work, action: Callable[[], None]) -> bool:
     return True
 
 
-async def enter_score(update: Update, context: Context) -> None:
+@on_open_branch
+def enter_score(work: Work, officer: Officer, assessment: Assessment) -> None:
     """Enters the open branch's review score: `/score 88.5` or `/score 好=30 较好=5 一般=1`."""
-    await run_unit_of_work(update, context, _enter_score)
-
-
-def _enter_score(work: Work) -> None:
-    focused = _focused(work)
-    if focused is None:
-        return
-    officer, assessment = focused
     words = _words(work)
     score = _number(words[0]) if len(words) == 1 else None
     ballots: dict[str, int] | None = None
@@ -140,16 +153,9 @@ def _ballots(officer: Officer, words: list[str]) -> dict[str, int] | None:
     return counts or None
 
 
-async def return_branch(update: Update, context: Context) -> None:
+@on_open_branch
+def return_branch(work: Work, officer: Officer, assessment: Assessment) -> None:
     """Returns the open branch for revision: `/return 理由`."""
-    await run_unit_of_work(update, context, _return_branch)
-
-
-def _return_branch(work: Work) -> None:
-    focused = _focused(work)
-    if focused is None:
-        return
-    officer, assessment = focused
     reason = " ".join(_words(work))
     if not reason:
         work.say("review.return_needs_reason")
@@ -162,16 +168,9 @@ def _return_branch(work: Work) -> None:
         _done(work, officer, assessment, "review.returned")
 
 
-async def decide_claimed_bonus(update: Update, context: Context) -> None:
+@on_open_branch
+def decide_claimed_bonus(work: Work, officer: Officer, assessment: Assessment) -> None:
     """Awards part of a claimed bonus, or refuses it with 0: `/bonus 1 5 理由`."""
-    await run_unit_of_work(update, context, _decide_claimed_bonus)
-
-
-def _decide_claimed_bonus(work: Work) -> None:
-    focused = _focused(work)
-    if focused is None:
-        return
-    officer, assessment = focused
     words = _words(work)
     claims = _claims(work, officer, assessment)
     number = int(words[0]) if words and words[0].isdigit() else 0
@@ -204,16 +203,9 @@ def _claims(work: Work, officer: Officer, assessment: Assessment) -> list[int]:
     return []
 
 
-async def record_review_deduction(update: Update, context: Context) -> None:
+@on_open_branch
+def record_review_deduction(work: Work, officer: Officer, assessment: Assessment) -> None:
     """Records a deduction the secretary did not declare: `/deduct 种类序号 分值 理由`."""
-    await run_unit_of_work(update, context, _record_deduction)
-
-
-def _record_deduction(work: Work) -> None:
-    focused = _focused(work)
-    if focused is None:
-        return
-    officer, assessment = focused
     words = _words(work)
     kinds = officer.rubric.deductions.kinds
     number = int(words[0]) if words and words[0].isdigit() else 0
