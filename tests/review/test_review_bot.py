@@ -377,3 +377,15 @@ async def test_the_open_branch_survives_a_restart(sqlite_url: str, secretary: Fa
         await database_after.dispose()
         await first.app.shutdown()
         await database.dispose()
+
+
+async def test_a_redelivered_typed_command_changes_nothing(
+    bot: Harness, secretary: FakeUser
+) -> None:
+    await reviewing(bot, secretary)
+    await open_branch(bot)
+    command = await bot.send(OFFICER, "/score 91")
+    after = await review_snapshot(bot)
+    await bot.deliver(bot.updates.re_deliver(command))
+    assert await review_snapshot(bot) == after
+    assert after["review_score"][0][1] == Decimal(91)

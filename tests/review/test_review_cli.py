@@ -288,6 +288,12 @@ def test_the_exported_workbook_holds_the_numbers_pingxing_score_gives(
     ]
     assert (summary.freeze_panes, summary.column_dimensions["C"].width) == ("A2", 28)
     assert workbook["星级分布"]._charts  # the distribution is drawn, not only tabled
+    items = {
+        (row[0], row[1]): row[3:]
+        for row in workbook["逐项得分"].iter_rows(min_row=2, values_only=True)
+    }
+    assert items[("西村党支部", "team.study")] == (4, 4, 2.5)
+    assert items[("东村党支部", "team.study")] == (4, 4, 4)
     audit_actions = [row[2] for row in workbook["操作记录"].iter_rows(min_row=2, values_only=True)]
     assert audit_actions.count("review.score") == 4
     assert audit_actions.count("review.bonus") == 1
