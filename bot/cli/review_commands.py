@@ -29,7 +29,7 @@ from bot.cli.admin_support import (
     in_transaction,
     print_json,
 )
-from bot.cli.cycle_commands import _cycle
+from bot.cli.cycle_commands import cycle_or_fail
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -224,7 +224,7 @@ def _import_row(
     if not town_name or not branch_name:
         raise BadInput("empty 镇 or 党支部")
     town = find_town_or_fail(session, town_name)
-    cycle = _cycle(session, town, year)
+    cycle = cycle_or_fail(session, town, year)
     branch = find_branch(session, town.name, branch_name)
     if branch is None or branch.town_id != town.id:
         raise BadInput(f"no branch {branch_name!r} in {town.name}")
@@ -296,7 +296,7 @@ def review_decide(
         from storage.repositories.review import ReviewError, record_decision
 
         found = find_town_or_fail(session, town)
-        cycle = _cycle(session, found, year)
+        cycle = cycle_or_fail(session, found, year)
         assessment_id = None
         if branch is not None:
             target = find_branch(session, found.name, branch)
@@ -343,7 +343,7 @@ def finalize(
 
     def work(session: Session) -> tuple[dict[str, Any], list[str]]:
         found = find_town_or_fail(session, town)
-        cycle = _cycle(session, found, year)
+        cycle = cycle_or_fail(session, found, year)
         try:
             outcome = finalize_cycle(
                 session,

@@ -167,10 +167,10 @@ def export(
         fail(f"--out must name an .xlsx file, got {out}")
 
     def work(session: Session) -> tuple[list[dict[str, Any]], Any]:
-        from bot.cli.cycle_commands import _cycle
+        from bot.cli.cycle_commands import cycle_or_fail
 
         found = find_town_or_fail(session, town)
-        cycle = _cycle(session, found, year)
+        cycle = cycle_or_fail(session, found, year)
         rows = summary_rows(session, cycle, found.name)
         sheets = None if out is None else _other_sheets(session, cycle)
         return rows, sheets

@@ -1,7 +1,7 @@
 """The town's review: reviewed levels, the committee's decisions, each officer's open branch.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30 12:20:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
