@@ -64,7 +64,7 @@ class Kind(Enum):
     REVIEW_EVIDENCE = ("ve", 0)  # re-send the branch's evidence
     REVIEW_ITEM = ("vi", 1)  # item number: the reviewer's item card
     REVIEW_RESCORE = ("vs", 2)  # item number, score offered on the card
-    REVIEW_AWARD = ("va", 1)  # claim id: award the claimed bonus in full
+    REVIEW_AWARD = ("va", 1)  # claim id: award the claim as declared
     REVIEW_MARK = ("vm", 0)  # mark reviewed
     REVIEW_RETURN = ("vt", 0)  # return for revision: asks for the reason
     REVIEW_RANKING = ("vk", 0)  # town id: the ranking finalising would give

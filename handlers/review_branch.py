@@ -38,11 +38,11 @@ from storage.models import (
     EvidenceKind,
     ReviewScore,
 )
-from storage.repositories import answers_of
+from storage.repositories import answers_of, claims_of
 from storage.repositories.review import (
     REVIEWABLE_STATES,
     ReviewError,
-    decide_bonus,
+    decide_claim,
     mark_reviewed,
     rescore_item,
 )
@@ -50,7 +50,7 @@ from storage.repositories.review_focus import set_focus
 from storage.repositories.town_review import BranchReview, town_review
 
 __all__ = [
-    "award_bonus",
+    "award_claim",
     "branch_screen",
     "mark_branch_reviewed",
     "rescore",
@@ -148,7 +148,7 @@ def branch_screen(work: Work, officer: Officer, assessment: Assessment) -> Scree
                 status=status,
             )
         )
-        if claim.direction == ClaimDirection.BONUS and claim.status == ClaimStatus.CLAIMED:
+        if claim.status == ClaimStatus.CLAIMED:
             rows.append(
                 [
                     button(
@@ -335,8 +335,9 @@ def _reviewable(work: Work, assessment: Assessment) -> bool:
 
 
 @on_branch_press()
-def award_bonus(work: Work, data: CallbackData, officer: Officer, assessment: Assessment) -> None:
-    """Awards a claimed bonus in full (a reduction or refusal is typed, with its reason)."""
+def award_claim(work: Work, data: CallbackData, officer: Officer, assessment: Assessment) -> None:
+    """Awards a claim as declared (a bonus in full, a deduction confirmed); other decisions
+    are typed, with their reason."""
     claim_id = data.arg(0)
     claim = work.session.get(Claim, int(claim_id)) if claim_id.isdigit() else None
     if claim is None or claim.assessment_id != assessment.id:
@@ -345,7 +346,7 @@ def award_bonus(work: Work, data: CallbackData, officer: Officer, assessment: As
     if not _is_fresh(work, data, officer, assessment):
         return
     try:
-        decide_bonus(
+        decide_claim(
             work.session,
             claim.id,
             officer.rubric,
@@ -354,7 +355,7 @@ def award_bonus(work: Work, data: CallbackData, officer: Officer, assessment: As
             work.now,
         )
     except ReviewError as error:
-        logger.info("bonus award refused: %s", error)
+        logger.info("claim award refused: %s", error)
         work.reply(AnswerQuery(text("review.award_refused"), alert=True))
         return
     work.reply(AnswerQuery(text("common.ok")))
@@ -365,7 +366,7 @@ def award_bonus(work: Work, data: CallbackData, officer: Officer, assessment: As
 def mark_branch_reviewed(
     work: Work, data: CallbackData, officer: Officer, assessment: Assessment
 ) -> None:
-    """Marks the branch reviewed once its review score is in."""
+    """Marks the branch reviewed once its review score is in and every claim decided."""
     if not _is_fresh(work, data, officer, assessment):
         return
     if not _reviewable(work, assessment):
@@ -375,6 +376,11 @@ def mark_branch_reviewed(
     )
     if has_score is None:
         work.reply(AnswerQuery(text("review.needs_review_score"), alert=True))
+        return
+    if any(
+        claim.status == ClaimStatus.CLAIMED for claim in claims_of(work.session, assessment.id)
+    ):
+        work.reply(AnswerQuery(text("review.claims_waiting"), alert=True))
         return
     changed = mark_reviewed(work.session, assessment.id, officer.person_id, work.now)
     key = "review.marked_reviewed" if changed else "review.already_reviewed"

@@ -1,4 +1,4 @@
-"""What a secretary is told of the town's review: a return for revision, a bonus decided.
+"""What a secretary is told of the town's review: a return for revision, a claim decided.
 
 No callback-data kinds: the sweep sends these (`delivery` rows of kind `review_event`, owed by
 `storage.repositories.review`). Rendered when sent, so a return the secretary has already
@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from handlers.cards import format_points
 from handlers.catalogue import text
 from handlers.outbox import OutgoingMessage
-from storage.models import Assessment, AssessmentState, Branch, Claim, ClaimStatus, Cycle, Delivery
+from storage.models import (
+    Assessment,
+    AssessmentState,
+    Branch,
+    Claim,
+    ClaimDirection,
+    ClaimStatus,
+    Cycle,
+    Delivery,
+)
 from storage.repositories import cycle_rubric
 
 __all__ = ["render_review_event"]
@@ -44,22 +53,27 @@ def render_review_event(
 def _claim_decided(
     session: Session, assessment: Assessment, branch: Branch, claim_id: object
 ) -> OutgoingMessage | None:
-    """The bonus decision as the claim stands now (a later decision supersedes an earlier)."""
+    """The decision as the claim stands now (a later decision supersedes an earlier)."""
     claim = session.get(Claim, claim_id) if isinstance(claim_id, int) else None
     cycle = session.get(Cycle, assessment.cycle_id)
     if claim is None or cycle is None or claim.status == ClaimStatus.CLAIMED:
         return None
     rubric = cycle_rubric(cycle)
-    kinds = rubric.bonus.kinds if rubric.bonus is not None else ()
-    kind = next((k.label for k in kinds if k.key == claim.kind), claim.kind)
+    kinds = rubric.deductions.kinds
+    if claim.direction == ClaimDirection.BONUS:
+        kinds = rubric.bonus.kinds if rubric.bonus is not None else ()
+    names = {
+        "branch": branch.name,
+        "direction": text(f"review.event.direction.{claim.direction}"),
+        "kind": next((k.label for k in kinds if k.key == claim.kind), claim.kind),
+    }
     if claim.status == ClaimStatus.AWARDED:
         return OutgoingMessage(
             text(
-                "review.event.bonus_awarded",
-                branch=branch.name,
-                kind=kind,
+                "review.event.claim_awarded",
                 claimed=format_points(claim.points_claimed),
                 awarded=format_points(claim.points_awarded or claim.points_claimed),
+                **names,
             )
         )
-    return OutgoingMessage(text("review.event.bonus_refused", branch=branch.name, kind=kind))
+    return OutgoingMessage(text("review.event.claim_refused", **names))

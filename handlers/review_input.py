@@ -1,4 +1,4 @@
-"""What a town officer types in /review: `/score`, `/return`, `/bonus`, `/deduct`.
+"""What a town officer types in /review: `/score`, `/return`, `/claim`, `/deduct`.
 
 No callback-data kinds: commands only. They act on the officer's open branch (the last branch
 page opened, kept in the database), after checking the town role on that branch's town again.
@@ -27,7 +27,7 @@ from storage.models import Assessment, Cycle, Role
 from storage.repositories import find_person, list_roles
 from storage.repositories.review import (
     ReviewError,
-    decide_bonus,
+    decide_claim,
     enter_review_score,
     record_deduction,
     return_for_revision,
@@ -35,7 +35,7 @@ from storage.repositories.review import (
 from storage.repositories.review_focus import focus_of
 from storage.repositories.town_review import town_review
 
-__all__ = ["decide_claimed_bonus", "enter_score", "record_review_deduction", "return_branch"]
+__all__ = ["decide_declared_claim", "enter_score", "record_review_deduction", "return_branch"]
 
 logger = logging.getLogger(__name__)
 
@@ -169,19 +169,20 @@ def return_branch(work: Work, officer: Officer, assessment: Assessment) -> None:
 
 
 @on_open_branch
-def decide_claimed_bonus(work: Work, officer: Officer, assessment: Assessment) -> None:
-    """Awards part of a claimed bonus, or refuses it with 0: `/bonus 1 5 理由`."""
+def decide_declared_claim(work: Work, officer: Officer, assessment: Assessment) -> None:
+    """Decides a declared claim otherwise than as declared, or refuses it with 0:
+    `/claim 1 5 理由`."""
     words = _words(work)
     claims = _claims(work, officer, assessment)
     number = int(words[0]) if words and words[0].isdigit() else 0
     points = _number(words[1]) if len(words) > 1 else None
     if not 1 <= number <= len(claims) or points is None or len(words) < 3:
-        work.say("review.bonus_usage")
+        work.say("review.claim_usage")
         return
     claim_id = claims[number - 1]
 
     def decide() -> None:
-        decide_bonus(
+        decide_claim(
             work.session,
             claim_id,
             officer.rubric,
@@ -192,7 +193,7 @@ def decide_claimed_bonus(work: Work, officer: Officer, assessment: Assessment) -
         )
 
     if _act(work, decide):
-        _done(work, officer, assessment, "review.bonus_saved")
+        _done(work, officer, assessment, "review.claim_saved")
 
 
 def _claims(work: Work, officer: Officer, assessment: Assessment) -> list[int]:

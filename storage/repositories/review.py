@@ -47,7 +47,7 @@ __all__ = [
     "REVIEW_SCORE_STATES",
     "ReviewError",
     "ReviewTarget",
-    "decide_bonus",
+    "decide_claim",
     "enter_review_score",
     "mark_reviewed",
     "record_decision",
@@ -167,7 +167,7 @@ def rescore_item(
     return True
 
 
-def decide_bonus(
+def decide_claim(
     session: Session,
     claim_id: int,
     rubric: Rubric,
@@ -176,31 +176,30 @@ def decide_bonus(
     now: datetime,
     reason: str | None = None,
 ) -> bool:
-    """Awards a claimed bonus in full, reduces it, or refuses it (`points` None).
+    """Decides a declared claim, or refuses it (`points` None).
 
-    A reduction or a refusal needs a reason. The bonus cap holds across the assessment's
-    claims: an award that would take the awarded sum over it is refused, naming the room left.
-    The secretary is told through a delivery. Returns False when nothing changes.
+    A bonus is awarded in full or in part (above 0, at most what was claimed); a deduction is
+    confirmed at any points from the rubric's minimum up. Anything but the claim as declared
+    needs a reason. The bonus cap holds across the assessment's claims: an award that would take
+    the awarded sum over it is refused, naming the room left. The secretary is told through a
+    delivery. Returns False when nothing changes.
     """
     claim = session.get(Claim, claim_id, with_for_update=True, populate_existing=True)
-    if claim is None or claim.direction != ClaimDirection.BONUS:
-        raise ReviewError(f"no bonus claim {claim_id}")
+    if claim is None:
+        raise ReviewError(f"no claim {claim_id}")
+    what = f"{claim.direction} claim {claim_id}"
     target = _lock(session, claim.assessment_id, REVIEWABLE_STATES)
     if points is None:
         status, awarded = ClaimStatus.REJECTED, None
     else:
-        _check_cents(points, f"bonus claim {claim_id}")
-        if not Decimal(0) < points <= claim.points_claimed:
-            raise ReviewError(
-                f"bonus claim {claim_id}: award above 0 and at most the "
-                f"{claim.points_claimed} claimed, got {points}"
-            )
+        _check_cents(points, what)
+        _check_claim_points(rubric, claim, points, what)
         status, awarded = ClaimStatus.AWARDED, points
     if (claim.status, claim.points_awarded) == (status, awarded):
         return False
     if awarded != claim.points_claimed:
-        reason = _required_reason(reason, f"bonus claim {claim_id}: a reduction or refusal")
-    if awarded is not None and rubric.bonus is not None:
+        reason = _required_reason(reason, f"{what}: a change or a refusal")
+    if awarded is not None and claim.direction == ClaimDirection.BONUS and rubric.bonus:
         others = sum(
             (
                 other.points_awarded or Decimal(0)
@@ -212,15 +211,14 @@ def decide_bonus(
         if others + awarded > rubric.bonus.cap:
             room = max(rubric.bonus.cap - others, Decimal(0))
             raise ReviewError(
-                f"bonus claim {claim_id}: the bonus cap is {rubric.bonus.cap} across claims; "
-                f"{room} left"
+                f"{what}: the bonus cap is {rubric.bonus.cap} across claims; {room} left"
             )
     old = {"status": claim.status, "points_awarded": claim.points_awarded}
     claim.status, claim.points_awarded = status, awarded
     claim.decided_by, claim.decided_at = actor_id, now
     _touch(target.assessment, now)
     new = {"status": status, "points_awarded": awarded}
-    _audit(session, actor_id, "review.bonus", ("claim", claim.id), old, new, reason, now)
+    _audit(session, actor_id, "review.claim", ("claim", claim.id), old, new, reason, now)
     _notify_secretaries(
         session,
         target,
@@ -230,6 +228,20 @@ def decide_bonus(
         now,
     )
     return True
+
+
+def _check_claim_points(rubric: Rubric, claim: Claim, points: Decimal, what: str) -> None:
+    """A bonus award lies above 0 and at most the claim; a deduction at least the minimum."""
+    if claim.direction == ClaimDirection.BONUS:
+        if not Decimal(0) < points <= claim.points_claimed:
+            raise ReviewError(
+                f"{what}: award above 0 and at most the {claim.points_claimed} claimed, "
+                f"got {points}"
+            )
+    elif points < rubric.deductions.min_points:
+        raise ReviewError(
+            f"{what}: a deduction is at least {rubric.deductions.min_points} points, got {points}"
+        )
 
 
 def _claims(session: Session, assessment_id: int, direction: ClaimDirection) -> list[Claim]:
@@ -359,7 +371,7 @@ def return_for_revision(
 def mark_reviewed(
     session: Session, assessment_id: int, actor_id: int | None, now: datetime
 ) -> bool:
-    """Marks a submitted assessment reviewed; it needs its review score first.
+    """Marks a submitted assessment reviewed; it needs its review score and every claim decided.
 
     Returns False when it already is reviewed.
     """
@@ -371,6 +383,13 @@ def mark_reviewed(
     )
     if has_score is None:
         raise ReviewError(f"assessment {assessment_id} has no review score yet")
+    waiting = session.scalar(
+        select(Claim.id).where(
+            Claim.assessment_id == assessment_id, Claim.status == ClaimStatus.CLAIMED
+        )
+    )
+    if waiting is not None:
+        raise ReviewError(f"assessment {assessment_id} has claims waiting for a decision")
     target.assessment.state = AssessmentState.REVIEWED
     _touch(target.assessment, now)
     _audit(

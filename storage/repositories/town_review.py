@@ -228,13 +228,10 @@ def town_review(session: Session, cycle: Cycle) -> list[BranchReview]:
 
 
 def _counts(claim: Claim, reviewed: bool) -> bool:
-    """Whether a claim counts: as declared, all of them; as reviewed, bonus only once awarded
-    and a deduction unless the town refused it (the secretary's own declaration stands)."""
-    if not reviewed:
-        return True
-    if claim.direction == ClaimDirection.BONUS:
-        return claim.status == ClaimStatus.AWARDED
-    return claim.status != ClaimStatus.REJECTED
+    """Whether a claim counts: as declared, all of them; as reviewed, those the town awarded
+    or confirmed (marking reviewed waits until every claim is decided), as the named result
+    counts them (`repositories.results.final_branch_input`)."""
+    return not reviewed or claim.status == ClaimStatus.AWARDED
 
 
 def _claim_points(claim: Claim, reviewed: bool) -> Decimal:

@@ -17,7 +17,7 @@ from storage import repositories as repo
 from storage.models import AuditEntry, ClaimDirection, DecisionKind, ReviewOutcome
 from storage.repositories.review import (
     ReviewError,
-    decide_bonus,
+    decide_claim,
     record_decision,
     record_deduction,
 )
@@ -137,7 +137,7 @@ async def test_a_deduction_gates_five_stars_unless_the_committee_records_an_exce
             None,
             NOW,
         )
-        decide_bonus(session, claim.id, RUBRIC, Decimal(20), seeded.reviewer_id, NOW)
+        decide_claim(session, claim.id, RUBRIC, Decimal(20), seeded.reviewer_id, NOW)
         record_deduction(
             session,
             assessment_id,

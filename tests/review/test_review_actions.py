@@ -23,7 +23,7 @@ from storage.models import (
 )
 from storage.repositories.review import (
     ReviewError,
-    decide_bonus,
+    decide_claim,
     enter_review_score,
     mark_reviewed,
     record_deduction,
@@ -123,11 +123,11 @@ async def test_bonus_awards_hold_the_cap_across_claims(database) -> None:
             )
             for p in ("10", "8", "5")
         ]
-        decide_bonus(session, claims[0].id, RUBRIC, Decimal(10), seeded.reviewer_id, NOW)
-        decide_bonus(session, claims[1].id, RUBRIC, Decimal(8), seeded.reviewer_id, NOW)
+        decide_claim(session, claims[0].id, RUBRIC, Decimal(10), seeded.reviewer_id, NOW)
+        decide_claim(session, claims[1].id, RUBRIC, Decimal(8), seeded.reviewer_id, NOW)
         with pytest.raises(ReviewError) as raised:
-            decide_bonus(session, claims[2].id, RUBRIC, Decimal(5), seeded.reviewer_id, NOW)
-        reduced = decide_bonus(
+            decide_claim(session, claims[2].id, RUBRIC, Decimal(5), seeded.reviewer_id, NOW)
+        reduced = decide_claim(
             session, claims[2].id, RUBRIC, Decimal(2), seeded.reviewer_id, NOW, "只认可一项"
         )
         statuses = [(c.status, c.points_awarded) for c in claims]
@@ -157,9 +157,9 @@ async def test_refusing_a_bonus_needs_a_reason_and_tells_the_secretary(database)
             NOW,
         )
         with pytest.raises(ReviewError) as raised:
-            decide_bonus(session, claim.id, RUBRIC, None, seeded.reviewer_id, NOW)
-        decide_bonus(session, claim.id, RUBRIC, None, seeded.reviewer_id, NOW, "无表彰文件")
-        repeated = decide_bonus(
+            decide_claim(session, claim.id, RUBRIC, None, seeded.reviewer_id, NOW)
+        decide_claim(session, claim.id, RUBRIC, None, seeded.reviewer_id, NOW, "无表彰文件")
+        repeated = decide_claim(
             session, claim.id, RUBRIC, None, seeded.reviewer_id, NOW, "无表彰文件"
         )
         deliveries = session.scalars(select(Delivery)).all()
@@ -181,12 +181,12 @@ async def test_refusing_a_bonus_needs_a_reason_and_tells_the_secretary(database)
         )
 
     message, repeated, status, deliveries, audit = await database.run(work)
-    assert message == "bonus claim 1: a reduction or refusal needs a reason"
+    assert message == "bonus claim 1: a change or a refusal needs a reason"
     assert (repeated, status) == (False, ClaimStatus.REJECTED)
     assert deliveries == [("review_event", SECRETARY, "claim_decided", "无表彰文件", True)]
     assert audit == [
         (
-            "review.bonus",
+            "review.claim",
             {"status": "claimed", "points_awarded": None},
             {"status": "rejected", "points_awarded": None},
             "无表彰文件",

@@ -217,7 +217,7 @@ async def test_a_bonus_is_awarded_in_full_by_button_and_reduced_by_typing(
     await bot.press(OFFICER, text("review.button.award", number=1, points="12"))
     await bot.press(OFFICER, text("review.button.award", number=2, points="10"))
     over_cap = toast(bot)
-    await bot.send(OFFICER, "/bonus 2 8 只有一份表彰文件")
+    await bot.send(OFFICER, "/claim 2 8 只有一份表彰文件")
     decided = await bot.database.run(
         lambda s: [
             (c.status, c.points_awarded) for c in s.scalars(select(Claim).order_by(Claim.id))

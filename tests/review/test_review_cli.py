@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage import repositories as repo
 from storage.models import AnswerSource, AuditEntry, ClaimDirection, ReviewOutcome, ReviewScore
-from storage.repositories.review import decide_bonus, record_deduction
+from storage.repositories.review import decide_claim, record_deduction
 from tests.cli.setup_helpers import query
 from tests.review.seed import NOW, RUBRIC, seed_town
 
@@ -30,7 +30,7 @@ def _seed(session: Session) -> None:
     claim = repo.add_claim(
         session, west, ClaimDirection.BONUS, "commendation", Decimal(12), "县级表彰", None, NOW
     )
-    decide_bonus(session, claim.id, RUBRIC, Decimal("7.5"), None, NOW, "仅一项有文件")
+    decide_claim(session, claim.id, RUBRIC, Decimal("7.5"), None, NOW, "仅一项有文件")
     record_deduction(
         session,
         seeded.assessments["北村党支部"],
@@ -220,7 +220,7 @@ def _score_batch_input(session: Session) -> dict[str, Any]:
                 "deductions": [
                     {"kind": c.kind, "points": float(c.points_awarded or c.points_claimed)}
                     for c in claims
-                    if c.direction == "deduction" and c.status != "rejected"
+                    if c.direction == "deduction" and c.status == "awarded"
                 ],
                 # Floats only to reach JSON: `pingxing score` reads numbers back as Decimals.
                 "review": float(review or 0),
@@ -296,7 +296,7 @@ def test_the_exported_workbook_holds_the_numbers_pingxing_score_gives(
     assert items[("东村党支部", "team.study")] == (4, 4, 4)
     audit_actions = [row[2] for row in workbook["操作记录"].iter_rows(min_row=2, values_only=True)]
     assert audit_actions.count("review.score") == 4
-    assert audit_actions.count("review.bonus") == 1
+    assert audit_actions.count("review.claim") == 1
 
 
 def test_export_json_prints_the_summary_rows_under_the_contracted_keys(
