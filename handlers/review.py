@@ -45,8 +45,10 @@ from storage.repositories.town_review import BranchReview, current_levels, town_
 __all__ = [
     "FILTERS",
     "TOWN_MARKER",
+    "ButtonCallback",
     "Officer",
     "branch_press",
+    "checked_callback",
     "dashboard_screen",
     "decode_press",
     "edit_here",
@@ -154,17 +156,17 @@ ButtonCallback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 def on_town_press(*, any_marker: bool = False) -> Callable[[TownAction], ButtonCallback]:
     """Turns a town screen's action into its button callback: one unit of work, and the press
     decoded and the town role checked (`town_press`) before the action runs."""
-    return lambda action: _checked_callback(
+    return lambda action: checked_callback(
         functools.partial(town_press, any_marker=any_marker), action
     )
 
 
 def on_branch_press() -> Callable[[BranchAction], ButtonCallback]:
     """Turns a branch screen's action into its button callback (see `branch_press`)."""
-    return lambda action: _checked_callback(branch_press, action)
+    return lambda action: checked_callback(branch_press, action)
 
 
-def _checked_callback(
+def checked_callback(
     check: Callable[[Work], tuple[Any, ...] | None], action: Callable[..., None]
 ) -> ButtonCallback:
     """The callback running `action` with what `check` found, when it found the press good."""

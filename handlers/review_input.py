@@ -8,21 +8,16 @@ for one.
 
 from __future__ import annotations
 
-import functools
 import logging
 import unicodedata
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-from telegram import Update
 
 from handlers.cards import format_points
 from handlers.catalogue import text
-from handlers.context import Context
-from handlers.review import Officer, officer_for
+from handlers.review import ButtonCallback, Officer, checked_callback, officer_for
 from handlers.review_branch import branch_screen
-from handlers.uow import SendMessage, Work, run_unit_of_work
+from handlers.uow import SendMessage, Work
 from storage.models import Assessment, Cycle, Role
 from storage.repositories import find_person, list_roles
 from storage.repositories.review import (
@@ -58,20 +53,10 @@ def _focused(work: Work) -> tuple[Officer, Assessment] | None:
 
 def on_open_branch(
     action: Callable[[Work, Officer, Assessment], None],
-) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+) -> ButtonCallback:
     """Turns a typed command's action into its callback: one unit of work, and the officer's
     open branch found and the town role checked (`_focused`) before the action runs."""
-
-    def checked(work: Work) -> None:
-        focused = _focused(work)
-        if focused is not None:
-            action(work, *focused)
-
-    @functools.wraps(action)
-    async def callback(update: Update, context: Context) -> None:
-        await run_unit_of_work(update, context, checked)
-
-    return callback
+    return checked_callback(_focused, action)
 
 
 def _reviews_somewhere(work: Work, person_id: int) -> bool:
