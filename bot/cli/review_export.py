@@ -126,8 +126,8 @@ def summary_rows(session: Session, cycle: Cycle, town_name: str) -> list[dict[st
                 "total": result.total,
                 "declared_stars": assessment.declared_stars if assessment else None,
                 "reviewed_stars": row.reviewed_stars,
-                # The named level (统一命名) comes with the naming step; none is named yet.
-                "final_stars": None,
+                # The named level (统一命名): None until the town names the branch.
+                "final_stars": assessment.final_stars if assessment else None,
                 "note": note_of(row),
             }
         )

@@ -396,3 +396,25 @@ def test_committee_decisions_are_recorded_with_their_reason_and_checked(
     data = json.loads(finalized.output)
     assert data["limits"] == {"5": 2}
     assert [b["reviewed_stars"] for b in data["branches"]] == [5, 5, 4, 4]
+
+
+def test_export_shows_the_named_level_once_the_branch_is_named(
+    cli, sqlite_url: str, tmp_path: Path
+) -> None:
+    from storage.models import Assessment
+
+    cli("review", "import", str(_write(tmp_path, GOOD_ROWS)), "--mark-reviewed")
+
+    def name_one(session: Session) -> None:
+        assessment = session.get(Assessment, 2)
+        assert assessment is not None
+        assessment.final_stars = 5
+
+    query(sqlite_url, name_one)
+    rows = json.loads(cli("export", "--town", "温店镇", "--year", "2026", "--json").output)
+    assert [(row["branch"], row["final_stars"]) for row in rows] == [
+        ("西村党支部", 5),
+        ("东村党支部", None),
+        ("南村党支部", None),
+        ("北村党支部", None),
+    ]
