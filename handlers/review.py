@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,12 @@ from storage.models import (
     Town,
 )
 from storage.repositories import current_cycle, cycle_rubric, find_person, has_role, list_roles
-from storage.repositories.town_review import BranchReview, current_levels, town_review
+from storage.repositories.town_review import (
+    BranchReview,
+    Finalization,
+    current_levels,
+    town_review,
+)
 
 __all__ = [
     "FILTERS",
@@ -219,16 +225,42 @@ def _start_review(work: Work) -> None:
 
 
 def _level_chart(work: Work, officer: Officer) -> Callable[[], bytes]:
-    """The distribution of reviewed levels, read now and drawn after the commit."""
+    """The branches per level, read now and drawn after the commit."""
     from handlers.review_chart import render_level_chart
 
-    counts: dict[int, int] = {}
-    for row in current_levels(work.session, officer.cycle).rows:
-        if row.reviewed_stars is not None:
-            counts[row.reviewed_stars] = counts.get(row.reviewed_stars, 0) + 1
-    bars = [(level.label, counts.get(level.stars, 0)) for level in officer.rubric.levels]
+    reviewed, provisional = _level_counts(officer, current_levels(work.session, officer.cycle))
+    bars = [
+        (level.label, reviewed.get(level.stars, 0), provisional.get(level.stars, 0))
+        for level in officer.rubric.levels
+    ]
     town = officer.town.name
     return lambda: render_level_chart(town, bars)
+
+
+def _level_counts(officer: Officer, levels: Finalization) -> tuple[Counter[int], Counter[int]]:
+    """Branches per level: the town's level where there is one, else the self-assessed one.
+
+    Returns:
+        The reviewed levels, and the provisional levels of the branches not reviewed yet.
+    """
+    reviewed: Counter[int] = Counter()
+    provisional: Counter[int] = Counter()
+    for row in levels.rows:
+        if row.reviewed_stars is not None:
+            reviewed[row.reviewed_stars] += 1
+        elif row.review.assessment is not None:
+            stars = row.review.declared.provisional.stars
+            if stars is not None:
+                provisional[stars] += 1
+    return reviewed, provisional
+
+
+def _distribution(officer: Officer, counts: Counter[int]) -> str:
+    """`五星级 2，四星级 3`, highest first, or 暂无."""
+    return text("review.list_separator").join(
+        text("review.distribution_item", label=officer.rubric.level(stars).label, count=count)
+        for stars, count in sorted(counts.items(), reverse=True)
+    ) or text("review.distribution_none")
 
 
 @on_town_press()
@@ -246,21 +278,15 @@ def dashboard_screen(work: Work, officer: Officer) -> Screen:
     for row in levels.rows:
         states[row.review.state] = states.get(row.review.state, 0) + 1
     unbound = sum(1 for p in town_progress(work.session, officer.town.id, None) if not p.bound)
-    counts: dict[int, int] = {}
-    for row in levels.rows:
-        if row.reviewed_stars is not None:
-            counts[row.reviewed_stars] = counts.get(row.reviewed_stars, 0) + 1
-    distribution = text("review.list_separator").join(
-        text("review.distribution_item", label=officer.rubric.level(stars).label, count=count)
-        for stars, count in sorted(counts.items(), reverse=True)
-    ) or text("review.distribution_none")
+    counts, provisional = _level_counts(officer, levels)
     top = officer.rubric.levels[0].stars
     by_state: dict[str, Any] = {state: states.get(state, 0) for state in FILTERS if state != "all"}
     body = text(
         "review.dashboard",
         town=officer.town.name,
         year=officer.cycle.year,
-        distribution=distribution,
+        distribution=_distribution(officer, counts),
+        provisional=_distribution(officer, provisional),
         five_used=counts.get(top, 0),
         five_limit=levels.limits.get(top, "-"),
         unbound=unbound,

@@ -71,6 +71,10 @@ async def test_the_dashboard_counts_the_towns_branches_by_state(
     assert "未开始 1" in dashboard
     assert "未绑定书记 2" in dashboard
     assert "五星级名额：已用 0/0" in dashboard
+    assert dashboard.splitlines()[3:5] == [
+        "考评等次（按比例测算）：暂无",
+        "尚未考评的自评测算：五星级 2",
+    ]
     chart = bot.api.calls_to("sendPhoto")[-1]
     assert chart.files["photo"].content.startswith(b"\x89PNG")
 
