@@ -12,6 +12,17 @@ from storage.models.base import (
     EvidenceKind,
     Role,
 )
+from storage.models.county import (
+    CheckOutcome,
+    CountyDecision,
+    CountyOpinion,
+    CountyVerdict,
+    Objection,
+    ObjectionOutcome,
+    Publicity,
+    SpotCheck,
+    SpotCheckItem,
+)
 from storage.models.ops import AuditEntry, Delivery, ProcessedUpdate
 from storage.models.org import BindAttempt, Branch, County, Invite, Person, RoleGrant, Town
 from storage.models.rating import Answer, Assessment, Claim, Cycle, Evidence, ReviewScore
@@ -26,11 +37,15 @@ __all__ = [
     "Base",
     "BindAttempt",
     "Branch",
+    "CheckOutcome",
     "Claim",
     "ClaimDirection",
     "ClaimStatus",
     "CommitteeDecision",
     "County",
+    "CountyDecision",
+    "CountyOpinion",
+    "CountyVerdict",
     "Cycle",
     "CycleState",
     "DecisionKind",
@@ -40,12 +55,17 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "Invite",
+    "Objection",
+    "ObjectionOutcome",
     "Person",
     "ProcessedUpdate",
+    "Publicity",
     "ReviewFocus",
     "ReviewOutcome",
     "ReviewScore",
     "Role",
     "RoleGrant",
+    "SpotCheck",
+    "SpotCheckItem",
     "Town",
 ]

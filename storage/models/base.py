@@ -120,6 +120,8 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"  # to a town's reviewers: who is behind
     RESULT = "result"  # to a secretary when the branch is named
     REVIEW_EVENT = "review_event"  # to a secretary: returned for revision, a claim decided
+    # To a town's officers (publicity ended, the county decided) or a secretary (spot check).
+    PROCEDURE_EVENT = "procedure_event"
 
 
 class DeliveryState(StrEnum):
