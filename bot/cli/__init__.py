@@ -11,6 +11,7 @@ import typer
 
 from bot.cli import (
     admin_commands,
+    county_commands,
     deadline_commands,
     delivery_commands,
     ops_commands,
@@ -34,6 +35,7 @@ runtime_commands.register(app)
 delivery_commands.register(app)
 ops_commands.register(app)
 review_commands.register(app)
+county_commands.register(app)
 
 
 def main() -> None:

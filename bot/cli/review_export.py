@@ -17,7 +17,6 @@ import typer
 from bot.cli.admin_support import (
     DatabaseOption,
     JsonOption,
-    TownOption,
     fail,
     find_town_or_fail,
     in_transaction,
@@ -40,6 +39,7 @@ __all__ = [
     "note_of",
     "stars_label",
     "summary_rows",
+    "write_summary_workbook",
 ]
 
 # The summary's columns (the contract with the towns' own sheets) and the JSON keys, in order.
@@ -152,28 +152,40 @@ def add_review_columns(session: Session, cycle: Cycle, rows: list[dict[str, Any]
 
 
 def export(
-    town: TownOption,
     year: Annotated[int, typer.Option("--year", min=2000, max=2100, help="The rating year.")],
+    town: Annotated[
+        str | None, typer.Option("--town", help="Town name (镇), or county/town.")
+    ] = None,
+    county: Annotated[
+        str | None, typer.Option("--county", help="Every town of this county (县).")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="The workbook to write (.xlsx).")
     ] = None,
     as_json: JsonOption = False,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Exports a town's year: the summary, item scores, audit trail and star distribution."""
+    """Exports a town's (or a county's) year: summary, item scores, audit trail, levels."""
     if (out is None) == (not as_json):
         fail("give either --out FILE.xlsx or --json")
+    if (town is None) == (county is None):
+        fail("give either --town or --county")
     if out is not None and out.suffix.lower() != ".xlsx":
         fail(f"--out must name an .xlsx file, got {out}")
 
     def work(session: Session) -> tuple[list[dict[str, Any]], Any]:
-        from bot.cli.cycle_commands import cycle_or_fail
-
-        found = find_town_or_fail(session, town)
-        cycle = cycle_or_fail(session, found, year)
-        rows = summary_rows(session, cycle, found.name)
-        sheets = None if out is None else _other_sheets(session, cycle)
-        return rows, sheets
+        rows: list[dict[str, Any]] = []
+        items: list[list[Any]] = []
+        audit: list[list[Any]] = []
+        for town_name, cycle in _cycles(session, town, county, year):
+            rows.extend(summary_rows(session, cycle, town_name))
+            if out is not None:
+                town_items, town_audit = _other_sheets(session, cycle)
+                items.extend(town_items)
+                audit.extend(town_audit)
+        for seq, row in enumerate(rows, start=1):
+            row["seq"] = seq
+        return rows, (items, audit)
 
     rows, sheets = in_transaction(database_url, work)
     if as_json:
@@ -190,6 +202,28 @@ def export(
     assert out is not None
     _write_workbook(out, rows, *sheets)
     typer.echo(f"wrote {out}: {len(rows)} branches")
+
+
+def _cycles(
+    session: Session, town: str | None, county: str | None, year: int
+) -> list[tuple[str, Cycle]]:
+    """The town's cycle of the year, or every cycle of the county's towns that year."""
+    from bot.cli.admin_support import BadInput
+    from bot.cli.cycle_commands import cycle_or_fail
+    from storage.repositories import find_county
+    from storage.repositories.county import county_cycles
+
+    if town is not None:
+        found = find_town_or_fail(session, town)
+        return [(found.name, cycle_or_fail(session, found, year))]
+    assert county is not None
+    found_county = find_county(session, county)
+    if found_county is None:
+        raise BadInput(f"no county {county!r}")
+    cycles = county_cycles(session, found_county, year)
+    if not cycles:
+        raise BadInput(f"no town of {found_county.name} has a {year} cycle")
+    return [(town_row.name, cycle) for town_row, cycle in cycles]
 
 
 def _decimal_text(key: str, value: Decimal) -> str:
@@ -292,20 +326,7 @@ def _write_workbook(
     from openpyxl.chart import BarChart, Reference
 
     workbook = Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = "汇总"
-    _header_row(summary, [(title, width) for title, _, width in SUMMARY_HEADERS])
-    for row in rows:
-        values = [
-            stars_label(row[key]) if key in _STAR_KEYS and row[key] is not None else row[key]
-            for _, key, _ in SUMMARY_HEADERS
-        ]
-        summary.append(values)
-    _number_format(
-        summary,
-        [index for index, (_, key, _) in enumerate(SUMMARY_HEADERS) if key in _DECIMAL_KEYS],
-    )
+    _summary_sheet(workbook, rows)
 
     per_item = workbook.create_sheet("逐项得分")
     _header_row(per_item, list(_ITEM_HEADERS))
@@ -338,6 +359,32 @@ def _write_workbook(
     chart.set_categories(Reference(distribution, min_col=1, min_row=2, max_row=last))
     distribution.add_chart(chart, "D2")
     workbook.save(path)
+
+
+def write_summary_workbook(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Writes the summary sheet alone: the filing report (备案表) in the towns' layout."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    _summary_sheet(workbook, rows)
+    workbook.save(path)
+
+
+def _summary_sheet(workbook: Any, rows: list[dict[str, Any]]) -> None:
+    summary = workbook.active
+    assert summary is not None
+    summary.title = "汇总"
+    _header_row(summary, [(title, width) for title, _, width in SUMMARY_HEADERS])
+    for row in rows:
+        values = [
+            stars_label(row[key]) if key in _STAR_KEYS and row[key] is not None else row[key]
+            for _, key, _ in SUMMARY_HEADERS
+        ]
+        summary.append(values)
+    _number_format(
+        summary,
+        [index for index, (_, key, _) in enumerate(SUMMARY_HEADERS) if key in _DECIMAL_KEYS],
+    )
 
 
 def _header_row(sheet: Worksheet, headers: list[tuple[str, int]]) -> None:

@@ -33,6 +33,7 @@ from storage.models import (
     CommitteeDecision,
     Cycle,
     DecisionKind,
+    Publicity,
     ReviewOutcome,
     ReviewScore,
 )
@@ -266,6 +267,8 @@ def finalize_cycle(
         session.get(Cycle, cycle.id, with_for_update=True)
     reviews = town_review(session, cycle)
     started = sorted(r.branch.name for r in reviews if r.state in PUBLICITY_STATES)
+    if session.scalar(select(Publicity.id).where(Publicity.cycle_id == cycle.id)) is not None:
+        raise ReviewError("the town's publicity has started: finalising is over")
     if started:
         raise ReviewError(f"publicity has started for {', '.join(started)}: finalising is over")
     named = set(leave_out)
