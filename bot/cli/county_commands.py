@@ -519,7 +519,7 @@ def spotcheck(
             "seed": draw.check.seed,
             "samples": {
                 str(stars): [names[item.assessment.id] for item in rows]
-                for stars, rows in sorted(draw.samples.items(), reverse=True)
+                for stars, rows in sorted(draw.samples.items())
             },
             "new": draw.new,
         }
