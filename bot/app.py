@@ -26,6 +26,7 @@ from handlers import (
     assessment,
     binding,
     claims,
+    county,
     evidence,
     feedback,
     reminders,
@@ -182,6 +183,11 @@ def _register_handlers(application: PingxingApplication) -> None:
         "deduct": review_input.record_review_deduction,
         "decide": review_finalize.decide_tie,
         "except": review_finalize.record_exception,
+        # The county's re-check (县级复核); typed decisions act on the recommendation opened last.
+        "county": county.start_county,
+        "opinion": county.record_department_opinion,
+        "approve": county.approve_recommendation,
+        "reject": county.reject_recommendation,
     }
     for command, command_callback in commands.items():
         application.add_handler(CommandHandler(command, command_callback, filters=private))
@@ -218,6 +224,8 @@ def _register_handlers(application: PingxingApplication) -> None:
         Kind.REVIEW_RETURN: review_branch.start_return,
         Kind.REVIEW_RANKING: review_finalize.show_ranking,
         Kind.REVIEW_FINALIZE: review_finalize.finalize,
+        Kind.COUNTY_HOME: county.show_county,
+        Kind.COUNTY_BRANCH: county.show_recommendation,
     }
     for kind, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=_on_button(kind)))

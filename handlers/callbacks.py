@@ -69,6 +69,9 @@ class Kind(Enum):
     REVIEW_RETURN = ("vt", 0)  # return for revision: asks for the reason
     REVIEW_RANKING = ("vk", 0)  # town id: the ranking finalising would give
     REVIEW_FINALIZE = ("vz", 0)  # town id, the ranking's snapshot marker: finalise
+    # The county's re-check (handlers/county.py); "k" for 县.
+    COUNTY_HOME = ("kh", 0)  # county id: the recommendations
+    COUNTY_BRANCH = ("kb", 0)  # a recommendation's page
 
     def __init__(self, code: str, arity: int) -> None:
         self.code = code

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage.database import Database, create_database
 from tests.conftest import postgres_database
+from tests.handlers.conftest import bot  # noqa: F401 (the bot harness, used by the bot tests)
 
 
 @pytest.fixture
