@@ -217,6 +217,63 @@ def publicity_notice(
     typer.echo(f"wrote {out}: {len(data['branches'])} branches")
 
 
+@publicity_app.command("show")
+def publicity_show(
+    town: TownOption,
+    year: YearOption,
+    as_json: JsonOption = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Shows the period, each publicised branch with its level, and every objection."""
+
+    def work(session: Session) -> dict[str, Any]:
+        from storage.repositories.publicity import find_publicity, publicised_branches
+
+        found, cycle = _town_cycle(session, town, year)
+        publicity = find_publicity(session, cycle.id)
+        if publicity is None:
+            raise BadInput(f"{printable(found.name)} has not opened its {year} publicity")
+        return {
+            "start": publicity.starts_on.isoformat(),
+            "end": publicity.ends_on.isoformat(),
+            "closed": publicity.closed_at is not None,
+            "calendars": publicity.calendars,
+            "branches": [
+                {
+                    "branch": row.branch.name,
+                    "stars": row.stars,
+                    "state": row.assessment.state,
+                    "objections": [
+                        {
+                            "id": objection.id,
+                            "raised_by": objection.raised_by,
+                            "content": objection.content,
+                            "outcome": objection.outcome,
+                        }
+                        for objection in row.objections
+                    ],
+                }
+                for row in publicised_branches(session, cycle)
+            ],
+        }
+
+    data = in_transaction(database_url, work)
+    if as_json:
+        print_json(data)
+        return
+    status = "closed" if data["closed"] else "open"
+    typer.echo(f"{printable(town)} {year} publicity {data['start']} to {data['end']} ({status})")
+    for row in data["branches"]:
+        typer.echo(printable(f"{row['branch']}\t{row['stars']}★\t{row['state']}"))
+        for objection in row["objections"]:
+            typer.echo(
+                printable(
+                    f"  objection {objection['id']} by {objection['raised_by']}: "
+                    f"{objection['content']} ({objection['outcome'] or 'open'})"
+                )
+            )
+
+
 @publicity_app.command("object")
 def publicity_object(
     town: TownOption,

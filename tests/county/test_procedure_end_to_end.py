@@ -140,6 +140,14 @@ async def test_the_whole_procedure_names_every_branch_it_may(
             "核实票数无误",
         )
     )
+    shown = json.loads(
+        _ok(cli("publicity", "show", "--town", "温店镇", "--year", "2026", "--json"))
+    )
+    assert (shown["start"], shown["end"], shown["closed"]) == ("2026-09-28", "2026-10-09", False)
+    assert shown["calendars"]["2026"] == "official"
+    assert {row["branch"]: [o["outcome"] for o in row["objections"]] for row in shown["branches"]}[
+        "戊"
+    ] == ["dismissed"]
     assert _ok(cli("publicity", "close")) == "closed 2 publicity periods\n"
 
     states = await database.run(_states)
