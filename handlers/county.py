@@ -33,7 +33,7 @@ from storage.models import (
     Role,
     Town,
 )
-from storage.repositories import cycle_rubric, find_person, has_role, list_roles
+from storage.repositories import cycle_rubric, find_person, has_role
 from storage.repositories.county import (
     DISCIPLINE,
     CountyBranch,
@@ -41,7 +41,7 @@ from storage.repositories.county import (
     recommendations,
     record_opinion,
 )
-from storage.repositories.procedure import ProcedureError
+from storage.repositories.procedure import ProcedureError, granted_orgs
 from storage.repositories.review_focus import focus_of, set_focus
 
 __all__ = [
@@ -80,9 +80,7 @@ async def start_county(update: Update, context: Context) -> None:
 
 
 def _start_county(work: Work) -> None:
-    person = find_person(work.session, work.telegram_id)
-    grants = list_roles(work.session, Role.COUNTY) if person is not None else []
-    county_ids = [grant.org_id for grant in grants if person and grant.person_id == person.id]
+    county_ids = granted_orgs(work.session, work.telegram_id, Role.COUNTY)
     if not county_ids:
         work.say("county.not_county")
         return
@@ -229,8 +227,7 @@ def _department(department: str) -> str:
 def _focused(work: Work) -> CountyBranch | None:
     """The officer's open recommendation, re-checked; None after replying why not."""
     person = find_person(work.session, work.telegram_id)
-    grants = list_roles(work.session, Role.COUNTY) if person is not None else []
-    if person is None or not any(grant.person_id == person.id for grant in grants):
+    if person is None or not granted_orgs(work.session, work.telegram_id, Role.COUNTY):
         work.say("county.not_county")
         return None
     assessment_id = focus_of(work.session, person.id)

@@ -30,6 +30,7 @@ from storage.repositories.deliveries import owe_delivery
 
 __all__ = [
     "ProcedureError",
+    "granted_orgs",
     "level_of",
     "levels_of",
     "notify_holders",
@@ -83,6 +84,22 @@ def role_holders(session: Session, role: Role, org_id: int) -> list[int]:
             .where(
                 RoleGrant.role == role,
                 RoleGrant.org_id == org_id,
+                RoleGrant.revoked_at.is_(None),
+            )
+            .order_by(RoleGrant.granted_at, RoleGrant.id)
+        ).all()
+    )
+
+
+def granted_orgs(session: Session, telegram_id: int, role: Role) -> list[int]:
+    """The organisations the Telegram user holds `role` over now, in the order granted."""
+    return list(
+        session.scalars(
+            select(RoleGrant.org_id)
+            .join(Person, Person.id == RoleGrant.person_id)
+            .where(
+                Person.telegram_id == telegram_id,
+                RoleGrant.role == role,
                 RoleGrant.revoked_at.is_(None),
             )
             .order_by(RoleGrant.granted_at, RoleGrant.id)
