@@ -29,6 +29,7 @@ from handlers import (
     county,
     evidence,
     feedback,
+    publicity,
     reminders,
     results,
     review,
@@ -134,6 +135,7 @@ def build_application(
     upkeep.schedule_pruning(application.job_queue)
     sweep.schedule_sweep(application.job_queue, settings.sweep_seconds)
     reminders.schedule_planning(application.job_queue)
+    publicity.schedule_publicity_closing(application.job_queue)
     return application
 
 

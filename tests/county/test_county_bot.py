@@ -45,7 +45,9 @@ REVIEWS = {"东村党支部": "100", "西村党支部": "95", "镇机关党支�
 RUBRIC = default_rubric()
 
 
-def _recommend(bot: Harness) -> Any:
+def recommend(bot: Harness, *, close: bool = True) -> Any:
+    """Reviews, finalises and publicises the town; closes the publicity unless told not to."""
+
     def work(session: Session) -> int:
         now = bot.now
         cycle = session.get_one(Cycle, bot.seed.cycle_id)
@@ -83,7 +85,8 @@ def _recommend(bot: Harness) -> Any:
             None,
             now,
         )
-        close_publicity(session, publicity, now)
+        if close:
+            close_publicity(session, publicity, now)
         grants = (
             (COUNTY_OFFICER, Role.COUNTY, town.county_id),
             (OTHER_COUNTY_OFFICER, Role.COUNTY, repo.get_or_create_county(session, "河西县").id),
@@ -133,7 +136,7 @@ async def _open_east(bot: Harness) -> None:
 async def test_the_county_lists_its_recommendation_and_approves_it_after_the_opinion(
     bot: Harness,
 ) -> None:
-    assessment_id = await bot.database.run(_recommend(bot))
+    assessment_id = await bot.database.run(recommend(bot))
 
     await bot.send(COUNTY_OFFICER, "/county")
     home = bot.card(COUNTY_OFFICER).text or ""
@@ -165,7 +168,7 @@ async def test_the_county_lists_its_recommendation_and_approves_it_after_the_opi
 
 
 async def test_a_rejection_makes_the_branch_four_stars(bot: Harness) -> None:
-    assessment_id = await bot.database.run(_recommend(bot))
+    assessment_id = await bot.database.run(recommend(bot))
     await _open_east(bot)
 
     await bot.send(COUNTY_OFFICER, "/reject 台账不全")
@@ -185,7 +188,7 @@ async def test_a_rejection_makes_the_branch_four_stars(bot: Harness) -> None:
 async def test_county_commands_are_refused_to_a_town_officer_and_another_county(
     bot: Harness, who: str
 ) -> None:
-    await bot.database.run(_recommend(bot))
+    await bot.database.run(recommend(bot))
     user = TOWN_OFFICER if who == "town" else OTHER_COUNTY_OFFICER
     before = await county_snapshot(bot)
 
@@ -213,7 +216,7 @@ _FORGERIES = [
 async def test_forged_county_presses_are_refused_and_change_nothing(
     bot: Harness, who: str, forge: str
 ) -> None:
-    assessment_id = await bot.database.run(_recommend(bot))
+    assessment_id = await bot.database.run(recommend(bot))
     county_id = await bot.database.run(lambda s: s.get_one(Town, bot.seed.town_id).county_id)
     user = {"town": TOWN_OFFICER, "other_county": OTHER_COUNTY_OFFICER}.get(who, COUNTY_OFFICER)
     await bot.send(user, "/start")
@@ -228,7 +231,7 @@ async def test_forged_county_presses_are_refused_and_change_nothing(
 
 
 async def test_a_revoked_county_officer_is_refused_at_the_next_command(bot: Harness) -> None:
-    await bot.database.run(_recommend(bot))
+    await bot.database.run(recommend(bot))
     await _open_east(bot)
 
     def revoke(session: Session) -> None:
