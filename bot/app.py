@@ -48,6 +48,7 @@ from handlers.context import CONTEXT_TYPES, BotState
 from handlers.errors import handle_error
 from handlers.ordering import PerUserUpdateProcessor
 from handlers.outbox import Renderer
+from handlers.procedure_events import render_procedure_event
 from handlers.refusals import refuse_unknown_button
 from handlers.review_events import render_review_event
 from handlers.sending import SendPacer
@@ -150,6 +151,7 @@ def delivery_renderers(zone: ZoneInfo) -> dict[str, Renderer]:
         DeliveryKind.DIGEST: partial(reminders.render_digest, zone=zone),
         DeliveryKind.RESULT: results.render_result,
         DeliveryKind.REVIEW_EVENT: render_review_event,
+        DeliveryKind.PROCEDURE_EVENT: render_procedure_event,
     }
 
 

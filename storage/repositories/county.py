@@ -219,6 +219,7 @@ def decide_recommendation(
     session.flush()
     payload = {
         "event": "county_decided",
+        "assessment_id": assessment.id,
         "branch_id": found.branch.id,
         "verdict": verdict,
         "stars": stars,
@@ -434,6 +435,7 @@ def record_check(
     if outcome is CheckOutcome.CORRECTED:
         payload = {
             "event": "spot_check_corrected",
+            "assessment_id": found.assessment.id,
             "branch_id": found.branch.id,
             "drawn_stars": item.drawn_stars,
             "stars": corrected,

@@ -59,7 +59,7 @@ def recommend(bot: Harness, *, close: bool = True) -> Any:
                 repo.set_answer(
                     session, assessment.id, item.id, "full", AnswerSource.SELF, None, now
                 )
-            repo.submit_assessment(session, assessment, 5, None, now)
+            repo.submit_assessment(session, assessment.id, 5, None, now)
             enter_review_score(session, assessment.id, RUBRIC, None, now, score=Decimal(score))
             mark_reviewed(session, assessment.id, None, now)
         record_decision(
@@ -73,6 +73,14 @@ def recommend(bot: Harness, *, close: bool = True) -> Any:
             reference="示组字〔2026〕9号",
         )
         finalize_cycle(session, cycle, None, now)
+        grants = (
+            (COUNTY_OFFICER, Role.COUNTY, town.county_id),
+            (OTHER_COUNTY_OFFICER, Role.COUNTY, repo.get_or_create_county(session, "河西县").id),
+            (TOWN_OFFICER, Role.TOWN, town.id),
+        )
+        for user, role, org_id in grants:
+            person = repo.get_or_create_person(session, user.id, user.first_name)
+            repo.grant_role(session, person, role, org_id, now)
         publicity = open_publicity(
             session,
             cycle,
@@ -87,14 +95,6 @@ def recommend(bot: Harness, *, close: bool = True) -> Any:
         )
         if close:
             close_publicity(session, publicity, now)
-        grants = (
-            (COUNTY_OFFICER, Role.COUNTY, town.county_id),
-            (OTHER_COUNTY_OFFICER, Role.COUNTY, repo.get_or_create_county(session, "河西县").id),
-            (TOWN_OFFICER, Role.TOWN, town.id),
-        )
-        for user, role, org_id in grants:
-            person = repo.get_or_create_person(session, user.id, user.first_name)
-            repo.grant_role(session, person, role, org_id, now)
         east = repo.get_assessment(session, bot.seed.branches["东村党支部"], cycle.id)
         assert east is not None
         return east.id
@@ -127,7 +127,7 @@ def _said(bot: Harness, user: FakeUser) -> str:
     return bot.api.chat_messages(user.id)[-1].text or ""
 
 
-async def _open_east(bot: Harness) -> None:
+async def open_east(bot: Harness) -> None:
     await bot.send(COUNTY_OFFICER, "/county")
     label = next(b.text for b in bot.card(COUNTY_OFFICER).buttons if "东村党支部" in b.text)
     await bot.press(COUNTY_OFFICER, label)
@@ -142,7 +142,7 @@ async def test_the_county_lists_its_recommendation_and_approves_it_after_the_opi
     home = bot.card(COUNTY_OFFICER).text or ""
     assert "示范县 2026 年度评星定级 · 县级复核" in home
     assert "五星级推荐 1 个：待复核 1，同意 0，不同意 0" in home
-    await _open_east(bot)
+    await open_east(bot)
     page = bot.card(COUNTY_OFFICER).text or ""
     assert "城关镇 · 东村党支部（农村党支部）" in page
     assert "总分 100.00，镇党委考评等次：五星级" in page
@@ -169,7 +169,7 @@ async def test_the_county_lists_its_recommendation_and_approves_it_after_the_opi
 
 async def test_a_rejection_makes_the_branch_four_stars(bot: Harness) -> None:
     assessment_id = await bot.database.run(recommend(bot))
-    await _open_east(bot)
+    await open_east(bot)
 
     await bot.send(COUNTY_OFFICER, "/reject 台账不全")
 
@@ -232,7 +232,7 @@ async def test_forged_county_presses_are_refused_and_change_nothing(
 
 async def test_a_revoked_county_officer_is_refused_at_the_next_command(bot: Harness) -> None:
     await bot.database.run(recommend(bot))
-    await _open_east(bot)
+    await open_east(bot)
 
     def revoke(session: Session) -> None:
         person = repo.find_person(session, COUNTY_OFFICER.id)
