@@ -8,7 +8,7 @@ administrator of the machine that runs the bot (no actor is recorded: the audit 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -110,12 +110,6 @@ def publicity_open(
         period = publicity_end(first, working_days, town_corrections)
     except CalendarError as error:
         fail(printable(str(error)))
-    # The period ends at midnight after its last day, Beijing time.
-    ends_at = datetime.combine(period.end + timedelta(days=1), time(0), SHANGHAI)
-    calendars = {str(year): source.value for year, source in period.calendars.items()}
-    calendars["library"] = f"holidays {period.library_version}"
-    if period.corrections_source:
-        calendars["corrections"] = period.corrections_source
 
     def work(session: Session) -> Any:
         from storage.repositories.publicity import open_publicity
@@ -123,16 +117,7 @@ def publicity_open(
         found, cycle = _town_cycle(session, town, year)
         _procedure(
             lambda: open_publicity(
-                session,
-                cycle,
-                period.start,
-                period.end,
-                ends_at.astimezone(UTC),
-                working_days,
-                calendars,
-                contact,
-                None,
-                datetime.now(UTC),
+                session, cycle, period, SHANGHAI, contact, None, datetime.now(UTC)
             )
         )
         return _notice_data(found.name, year, period.start, period.end, contact, session, cycle)

@@ -11,8 +11,8 @@ decided, approved or corrected branch without an open or upheld objection its fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +38,9 @@ from storage.repositories.procedure import (
     notify_holders,
     role_holders,
 )
+
+if TYPE_CHECKING:
+    from scoring import PublicityPeriod
 
 __all__ = [
     "NAMEABLE_STATES",
@@ -90,16 +93,16 @@ def find_publicity(session: Session, cycle_id: int) -> Publicity | None:
 def open_publicity(
     session: Session,
     cycle: Cycle,
-    starts_on: date,
-    ends_on: date,
-    ends_at: datetime,
-    working_days: int,
-    calendars: dict[str, Any],
+    period: PublicityPeriod,
+    zone: tzinfo,
     contact: str,
     actor_id: int | None,
     now: datetime,
 ) -> Publicity:
-    """Records the start and end of the town's publicity; the town's levels must be final.
+    """Records the town's publicity over `period`; the town's levels must be final.
+
+    The period ends at midnight after its last day in `zone` (the zone the town reads dates
+    in); the record keeps which calendar each year was counted on.
 
     Raises:
         ProcedureError: already opened, the cycle is closed, no contact, or a reviewed branch
@@ -125,12 +128,19 @@ def open_publicity(
         raise ProcedureError(
             f"no finalised level for {', '.join(unfinalised)}: run pingxing finalize first"
         )
+    ends_at = datetime.combine(period.end + timedelta(days=1), time(0), zone)
+    calendars: dict[str, Any] = {
+        str(year): source.value for year, source in sorted(period.calendars.items())
+    }
+    calendars["library"] = f"holidays {period.library_version}"
+    if period.corrections_source is not None:
+        calendars["corrections"] = period.corrections_source
     publicity = Publicity(
         cycle_id=cycle.id,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        ends_at=ends_at,
-        working_days=working_days,
+        starts_on=period.start,
+        ends_on=period.end,
+        ends_at=ends_at.astimezone(UTC),
+        working_days=len(period.working_days),
         calendars=calendars,
         contact=contact,
         opened_by=actor_id,
@@ -139,9 +149,10 @@ def open_publicity(
     session.add(publicity)
     session.flush()
     new = {
-        "starts_on": starts_on.isoformat(),
-        "ends_on": ends_on.isoformat(),
-        "working_days": working_days,
+        "starts_on": period.start.isoformat(),
+        "ends_on": period.end.isoformat(),
+        "working_days": len(period.working_days),
+        "calendars": calendars,
     }
     record_audit(session, actor_id, "publicity.open", "cycle", cycle.id, None, new, None, now)
     return publicity

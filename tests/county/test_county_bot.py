@@ -7,7 +7,7 @@ at 100 (total 100.00), 西村 at 95 (98.50), 镇机关 at 50 (85.00). The county
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.offline import FakeUser
 from handlers.catalogue import text
-from scoring import default_rubric
+from scoring import default_rubric, publicity_end
 from storage import repositories as repo
 from storage.models import (
     AnswerSource,
@@ -81,18 +81,10 @@ def recommend(bot: Harness, *, close: bool = True) -> Any:
         for user, role, org_id in grants:
             person = repo.get_or_create_person(session, user.id, user.first_name)
             repo.grant_role(session, person, role, org_id, now)
-        publicity = open_publicity(
-            session,
-            cycle,
-            date(2026, 11, 16),
-            date(2026, 11, 20),
-            now - timedelta(hours=1),
-            5,
-            {"2026": "official"},
-            "党建办",
-            None,
-            now,
-        )
+        period = publicity_end(date(2026, 11, 16), 5)
+        publicity = open_publicity(session, cycle, period, UTC, "党建办", None, now)
+        # The period is over: it ended before the clock the tests run at.
+        assert publicity.ends_at <= now
         if close:
             close_publicity(session, publicity, now)
         east = repo.get_assessment(session, bot.seed.branches["东村党支部"], cycle.id)
