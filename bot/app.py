@@ -187,6 +187,11 @@ def _register_handlers(application: PingxingApplication) -> None:
         "deduct": review_input.record_review_deduction,
         "decide": review_finalize.decide_tie,
         "except": review_finalize.record_exception,
+        # The town's publicity (公示) and naming (统一命名).
+        "publicity": publicity.open_town_publicity,
+        "objection": publicity.object_to_branch,
+        "resolve": publicity.resolve_town_objection,
+        "name": publicity.name_town,
         # The county's re-check (县级复核); typed decisions act on the recommendation opened last.
         "county": county.start_county,
         "opinion": county.record_department_opinion,

@@ -1,4 +1,9 @@
-"""The end of the towns' publicity periods, on a schedule.
+"""The town's publicity and naming in the bot, and the end of publicity periods on a schedule.
+
+No callback-data kinds: commands only, for a person holding the `town` role on exactly one
+town (re-checked at every command): `/publicity 联系方式` opens the town's publicity today for
+the default number of working days; `/objection 党支部 提出人 内容` and `/resolve 编号 成立|不成立
+理由` record objections and their outcome; `/name` names the town's results (统一命名).
 
 An hourly job closes every publicity whose period has ended (`close_due_publicities`): four
 stars and below become `town_decided`, five-star branches `recommended`, and the town's
@@ -10,21 +15,48 @@ and a period is closed once.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+from telegram import Update
 from telegram.ext import JobQueue
 
+from handlers.catalogue import text
 from handlers.context import Context
-from storage.repositories.publicity import close_due_publicities
+from handlers.uow import Work, run_unit_of_work
+from scoring import CalendarError, publicity_end
+from storage.models import Assessment, Branch, Cycle, Objection, ObjectionOutcome, Role, Town
+from storage.repositories import current_cycle, find_person
+from storage.repositories.procedure import ProcedureError, granted_orgs
+from storage.repositories.publicity import (
+    close_due_publicities,
+    name_cycle,
+    open_publicity,
+    raise_objection,
+    resolve_objection,
+)
 
-__all__ = ["CLOSE_INTERVAL", "CLOSE_JOB_NAME", "close_publicities", "schedule_publicity_closing"]
+__all__ = [
+    "CLOSE_INTERVAL",
+    "CLOSE_JOB_NAME",
+    "DEFAULT_WORKING_DAYS",
+    "close_publicities",
+    "name_town",
+    "object_to_branch",
+    "open_town_publicity",
+    "resolve_town_objection",
+    "schedule_publicity_closing",
+]
 
 logger = logging.getLogger(__name__)
 
 # A period ends at midnight Beijing time; an hour later at most, the county sees the list.
 CLOSE_INTERVAL = timedelta(hours=1)
 CLOSE_JOB_NAME = "close_publicities"
+# The seed's publicity is five working days as a rule; other lengths go through the command line.
+DEFAULT_WORKING_DAYS = 5
 
 
 async def close_publicities(context: Context) -> None:
@@ -44,4 +76,164 @@ def schedule_publicity_closing(job_queue: JobQueue[Any] | None) -> None:
         raise RuntimeError("no JobQueue: install python-telegram-bot with the job-queue extra")
     job_queue.run_repeating(
         close_publicities, interval=CLOSE_INTERVAL, first=timedelta(minutes=1), name=CLOSE_JOB_NAME
+    )
+
+
+def _town_cycle(work: Work) -> tuple[int, Town, Cycle] | None:
+    """The officer's person id, one town and its open cycle; None after replying why not."""
+    person = find_person(work.session, work.telegram_id)
+    towns = granted_orgs(work.session, work.telegram_id, Role.TOWN)
+    if person is None or not towns:
+        work.say("review.not_reviewer")
+        return None
+    if len(towns) > 1:
+        work.say("county.publicity.several_towns")
+        return None
+    town = work.session.get_one(Town, towns[0])
+    cycle = current_cycle(work.session, town.id)
+    if cycle is None:
+        work.say("review.no_cycle", town=town.name)
+        return None
+    return person.id, town, cycle
+
+
+def _words(work: Work) -> list[str]:
+    message = work.update.effective_message
+    raw = unicodedata.normalize("NFKC", message.text or "") if message is not None else ""
+    return raw.split()[1:]
+
+
+async def open_town_publicity(update: Update, context: Context) -> None:
+    """Opens the town's publicity from today (/publicity 联系方式)."""
+    await run_unit_of_work(update, context, _open_publicity)
+
+
+def _open_publicity(work: Work) -> None:
+    found = _town_cycle(work)
+    if found is None:
+        return
+    person_id, town, cycle = found
+    contact = " ".join(_words(work))
+    if not contact:
+        work.say("county.publicity.usage")
+        return
+    zone = work.state.timezone
+    try:
+        period = publicity_end(work.now.astimezone(zone).date(), DEFAULT_WORKING_DAYS)
+    except CalendarError:
+        work.say("county.publicity.calendar_unknown")
+        return
+    try:
+        open_publicity(work.session, cycle, period, zone, contact, person_id, work.now)
+    except ProcedureError:
+        work.say("county.publicity.cannot_open")
+        return
+    calendars = text("review.list_separator").join(
+        text("county.publicity.calendar", year=year, source=text(f"county.calendar.{source}"))
+        for year, source in sorted(period.calendars.items())
+    )
+    work.say(
+        "county.publicity.opened",
+        town=town.name,
+        start=period.start.isoformat(),
+        end=period.end.isoformat(),
+        days=DEFAULT_WORKING_DAYS,
+        calendars=calendars,
+    )
+
+
+async def object_to_branch(update: Update, context: Context) -> None:
+    """Records an objection against a branch (/objection 党支部 提出人 内容)."""
+    await run_unit_of_work(update, context, _object)
+
+
+def _object(work: Work) -> None:
+    found = _town_cycle(work)
+    if found is None:
+        return
+    person_id, town, cycle = found
+    words = _words(work)
+    branch = (
+        work.session.scalar(
+            select(Branch).where(Branch.town_id == town.id, Branch.name == words[0])
+        )
+        if len(words) >= 3
+        else None
+    )
+    if branch is None:
+        work.say("county.objection.usage")
+        return
+    try:
+        objection = raise_objection(
+            work.session, cycle, branch, words[1], " ".join(words[2:]), person_id, work.now
+        )
+    except ProcedureError:
+        work.say("county.objection.not_now")
+        return
+    work.say("county.objection.recorded", number=objection.id, branch=branch.name)
+
+
+async def resolve_town_objection(update: Update, context: Context) -> None:
+    """Records an objection's outcome (/resolve 编号 成立|不成立 理由)."""
+    await run_unit_of_work(update, context, _resolve)
+
+
+def _resolve(work: Work) -> None:
+    found = _town_cycle(work)
+    if found is None:
+        return
+    person_id, town, _ = found
+    words = _words(work)
+    # How the officer writes an outcome: the catalogue's word for upheld or for dismissed.
+    outcomes = {text(f"county.objection.word.{o.value}"): o for o in ObjectionOutcome}
+    if len(words) < 3 or not words[0].isdigit() or words[1] not in outcomes:
+        work.say("county.objection.resolve_usage")
+        return
+    objection_id = int(words[0])
+    if _objection_town(work, objection_id) != town.id:
+        work.say("county.objection.unknown", number=objection_id)
+        return
+    outcome = outcomes[words[1]]
+    try:
+        resolve_objection(
+            work.session, objection_id, outcome, " ".join(words[2:]), person_id, work.now
+        )
+    except ProcedureError:
+        work.say("county.objection.not_now")
+        return
+    work.say(f"county.objection.{outcome.value}", number=objection_id)
+
+
+def _objection_town(work: Work, objection_id: int) -> int | None:
+    """The town an objection's branch belongs to, so an officer resolves only their own."""
+    return work.session.scalar(
+        select(Branch.town_id)
+        .join(Assessment, Assessment.branch_id == Branch.id)
+        .join(Objection, Objection.assessment_id == Assessment.id)
+        .where(Objection.id == objection_id)
+    )
+
+
+async def name_town(update: Update, context: Context) -> None:
+    """Names the town's results once publicity has ended (/name)."""
+    await run_unit_of_work(update, context, _name)
+
+
+def _name(work: Work) -> None:
+    found = _town_cycle(work)
+    if found is None:
+        return
+    person_id, town, cycle = found
+    try:
+        naming = name_cycle(work.session, cycle, person_id, work.now)
+    except ProcedureError:
+        work.say("county.naming.not_yet")
+        return
+    held = "".join(
+        text("county.naming.held", branch=branch, why=text(f"county.naming.why.{why}"))
+        for branch, why in naming.held
+    )
+    closed = text("county.naming.closed" if naming.cycle_closed else "county.naming.open")
+    work.say(
+        "county.naming.done", town=town.name, named=len(naming.named), held=held, closed=closed
     )
