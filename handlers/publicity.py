@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -79,8 +81,17 @@ def schedule_publicity_closing(job_queue: JobQueue[Any] | None) -> None:
     )
 
 
-def _town_cycle(work: Work) -> tuple[int, Town, Cycle] | None:
-    """The officer's person id, one town and its open cycle; None after replying why not."""
+@dataclass(frozen=True)
+class _TownOfficer:
+    """The person holding the town role, their one town and its open cycle."""
+
+    person_id: int
+    town: Town
+    cycle: Cycle
+
+
+def _town_officer(work: Work) -> _TownOfficer | None:
+    """The officer, checked on the database now; None after replying why not."""
     person = find_person(work.session, work.telegram_id)
     towns = granted_orgs(work.session, work.telegram_id, Role.TOWN)
     if person is None or not towns:
@@ -94,7 +105,24 @@ def _town_cycle(work: Work) -> tuple[int, Town, Cycle] | None:
     if cycle is None:
         work.say("review.no_cycle", town=town.name)
         return None
-    return person.id, town, cycle
+    return _TownOfficer(person.id, town, cycle)
+
+
+def _town_command(
+    action: Callable[[Work, _TownOfficer], None],
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    """Makes `action` a town officer's command: the role and the cycle are checked first."""
+
+    def checked(work: Work) -> None:
+        officer = _town_officer(work)
+        if officer is not None:
+            action(work, officer)
+
+    async def handle(update: Update, context: Context) -> None:
+        await run_unit_of_work(update, context, checked)
+
+    handle.__doc__ = action.__doc__
+    return handle
 
 
 def _words(work: Work) -> list[str]:
@@ -103,16 +131,9 @@ def _words(work: Work) -> list[str]:
     return raw.split()[1:]
 
 
-async def open_town_publicity(update: Update, context: Context) -> None:
+@_town_command
+def open_town_publicity(work: Work, officer: _TownOfficer) -> None:
     """Opens the town's publicity from today (/publicity 联系方式)."""
-    await run_unit_of_work(update, context, _open_publicity)
-
-
-def _open_publicity(work: Work) -> None:
-    found = _town_cycle(work)
-    if found is None:
-        return
-    person_id, town, cycle = found
     contact = " ".join(_words(work))
     if not contact:
         work.say("county.publicity.usage")
@@ -124,7 +145,9 @@ def _open_publicity(work: Work) -> None:
         work.say("county.publicity.calendar_unknown")
         return
     try:
-        open_publicity(work.session, cycle, period, zone, contact, person_id, work.now)
+        open_publicity(
+            work.session, officer.cycle, period, zone, contact, officer.person_id, work.now
+        )
     except ProcedureError:
         work.say("county.publicity.cannot_open")
         return
@@ -134,7 +157,7 @@ def _open_publicity(work: Work) -> None:
     )
     work.say(
         "county.publicity.opened",
-        town=town.name,
+        town=officer.town.name,
         start=period.start.isoformat(),
         end=period.end.isoformat(),
         days=DEFAULT_WORKING_DAYS,
@@ -142,20 +165,13 @@ def _open_publicity(work: Work) -> None:
     )
 
 
-async def object_to_branch(update: Update, context: Context) -> None:
+@_town_command
+def object_to_branch(work: Work, officer: _TownOfficer) -> None:
     """Records an objection against a branch (/objection 党支部 提出人 内容)."""
-    await run_unit_of_work(update, context, _object)
-
-
-def _object(work: Work) -> None:
-    found = _town_cycle(work)
-    if found is None:
-        return
-    person_id, town, cycle = found
     words = _words(work)
     branch = (
         work.session.scalar(
-            select(Branch).where(Branch.town_id == town.id, Branch.name == words[0])
+            select(Branch).where(Branch.town_id == officer.town.id, Branch.name == words[0])
         )
         if len(words) >= 3
         else None
@@ -165,7 +181,13 @@ def _object(work: Work) -> None:
         return
     try:
         objection = raise_objection(
-            work.session, cycle, branch, words[1], " ".join(words[2:]), person_id, work.now
+            work.session,
+            officer.cycle,
+            branch,
+            words[1],
+            " ".join(words[2:]),
+            officer.person_id,
+            work.now,
         )
     except ProcedureError:
         work.say("county.objection.not_now")
@@ -173,16 +195,9 @@ def _object(work: Work) -> None:
     work.say("county.objection.recorded", number=objection.id, branch=branch.name)
 
 
-async def resolve_town_objection(update: Update, context: Context) -> None:
+@_town_command
+def resolve_town_objection(work: Work, officer: _TownOfficer) -> None:
     """Records an objection's outcome (/resolve 编号 成立|不成立 理由)."""
-    await run_unit_of_work(update, context, _resolve)
-
-
-def _resolve(work: Work) -> None:
-    found = _town_cycle(work)
-    if found is None:
-        return
-    person_id, town, _ = found
     words = _words(work)
     # How the officer writes an outcome: the catalogue's word for upheld or for dismissed.
     outcomes = {text(f"county.objection.word.{o.value}"): o for o in ObjectionOutcome}
@@ -190,13 +205,13 @@ def _resolve(work: Work) -> None:
         work.say("county.objection.resolve_usage")
         return
     objection_id = int(words[0])
-    if _objection_town(work, objection_id) != town.id:
+    if _objection_town(work, objection_id) != officer.town.id:
         work.say("county.objection.unknown", number=objection_id)
         return
     outcome = outcomes[words[1]]
     try:
         resolve_objection(
-            work.session, objection_id, outcome, " ".join(words[2:]), person_id, work.now
+            work.session, objection_id, outcome, " ".join(words[2:]), officer.person_id, work.now
         )
     except ProcedureError:
         work.say("county.objection.not_now")
@@ -214,18 +229,11 @@ def _objection_town(work: Work, objection_id: int) -> int | None:
     )
 
 
-async def name_town(update: Update, context: Context) -> None:
+@_town_command
+def name_town(work: Work, officer: _TownOfficer) -> None:
     """Names the town's results once publicity has ended (/name)."""
-    await run_unit_of_work(update, context, _name)
-
-
-def _name(work: Work) -> None:
-    found = _town_cycle(work)
-    if found is None:
-        return
-    person_id, town, cycle = found
     try:
-        naming = name_cycle(work.session, cycle, person_id, work.now)
+        naming = name_cycle(work.session, officer.cycle, officer.person_id, work.now)
     except ProcedureError:
         work.say("county.naming.not_yet")
         return
@@ -235,5 +243,9 @@ def _name(work: Work) -> None:
     )
     closed = text("county.naming.closed" if naming.cycle_closed else "county.naming.open")
     work.say(
-        "county.naming.done", town=town.name, named=len(naming.named), held=held, closed=closed
+        "county.naming.done",
+        town=officer.town.name,
+        named=len(naming.named),
+        held=held,
+        closed=closed,
     )
