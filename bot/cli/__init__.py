@@ -15,6 +15,7 @@ from bot.cli import (
     deadline_commands,
     delivery_commands,
     ops_commands,
+    publicity_commands,
     review_commands,
     runtime_commands,
     scoring_commands,
@@ -35,6 +36,7 @@ runtime_commands.register(app)
 delivery_commands.register(app)
 ops_commands.register(app)
 review_commands.register(app)
+publicity_commands.register(app)
 county_commands.register(app)
 
 
