@@ -26,15 +26,15 @@ from storage.models import (
     Cycle,
     DecisionKind,
     Publicity,
-    Role,
     SpotCheck,
     SpotCheckItem,
     Town,
 )
 from storage.repositories.audit import record_audit
 from storage.repositories.cycles import cycle_rubric
-from storage.repositories.procedure import ProcedureError, levels_of, notify_holders
+from storage.repositories.procedure import ProcedureError, levels_of, notify
 from storage.repositories.review import ReviewError, record_decision
+from storage.repositories.roles import secretaries_of_town, town_reviewers
 
 if TYPE_CHECKING:
     from scoring import Rubric
@@ -226,7 +226,7 @@ def decide_recommendation(
         "reason": reason,
     }
     key = f"county:{assessment.id}:{assessment.version}"
-    notify_holders(session, Role.TOWN, found.town.id, key, payload, now)
+    notify(session, town_reviewers(session, found.town.id), key, payload, now)
     return True
 
 
@@ -442,5 +442,6 @@ def record_check(
             "reason": reason,
         }
         key = f"check:{item.id}:{corrected}"
-        notify_holders(session, Role.SECRETARY, found.branch.id, key, payload, now)
+        secretaries = secretaries_of_town(session, found.town.id).get(found.branch.id, [])
+        notify(session, secretaries, key, payload, now)
     return True

@@ -33,8 +33,7 @@ __all__ = [
     "granted_orgs",
     "level_of",
     "levels_of",
-    "notify_holders",
-    "role_holders",
+    "notify",
 ]
 
 
@@ -75,22 +74,6 @@ def level_of(session: Session, assessment_id: int) -> int | None:
     return levels_of(session, [assessment_id])[assessment_id]
 
 
-def role_holders(session: Session, role: Role, org_id: int) -> list[int]:
-    """The Telegram ids holding `role` over `org_id` now, in the order they were granted."""
-    return list(
-        session.scalars(
-            select(Person.telegram_id)
-            .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(
-                RoleGrant.role == role,
-                RoleGrant.org_id == org_id,
-                RoleGrant.revoked_at.is_(None),
-            )
-            .order_by(RoleGrant.granted_at, RoleGrant.id)
-        ).all()
-    )
-
-
 def granted_orgs(session: Session, telegram_id: int, role: Role) -> list[int]:
     """The organisations the Telegram user holds `role` over now, in the order granted."""
     return list(
@@ -107,19 +90,18 @@ def granted_orgs(session: Session, telegram_id: int, role: Role) -> list[int]:
     )
 
 
-def notify_holders(
+def notify(
     session: Session,
-    role: Role,
-    org_id: int,
+    telegram_ids: Iterable[int],
     due_key: str,
     payload: dict[str, Any],
     now: datetime,
 ) -> int:
-    """Owes each holder of `role` over `org_id` a procedure notice; returns how many were new.
+    """Owes each of `telegram_ids` a procedure notice; returns how many were newly owed.
 
-    The due key makes the notice owed once per holder, however often the step is repeated.
+    The due key makes the notice owed once per person, however often the step is repeated.
     """
     return sum(
         owe_delivery(session, DeliveryKind.PROCEDURE_EVENT, telegram_id, due_key, payload, now)
-        for telegram_id in role_holders(session, role, org_id)
+        for telegram_id in telegram_ids
     )

@@ -23,21 +23,15 @@ from storage.models import (
     Branch,
     Cycle,
     CycleState,
-    DeliveryKind,
     Objection,
     ObjectionOutcome,
     Publicity,
     ReviewOutcome,
-    Role,
 )
 from storage.repositories.audit import record_audit
-from storage.repositories.deliveries import owe_delivery
-from storage.repositories.procedure import (
-    ProcedureError,
-    levels_of,
-    notify_holders,
-    role_holders,
-)
+from storage.repositories.procedure import ProcedureError, levels_of, notify
+from storage.repositories.results import name_assessment
+from storage.repositories.roles import town_reviewers
 
 if TYPE_CHECKING:
     from scoring import PublicityPeriod
@@ -317,9 +311,8 @@ def close_publicity(session: Session, publicity: Publicity, now: datetime) -> di
     publicity.closed_at = now
     session.flush()
     payload = {"event": "publicity_closed", "cycle_id": cycle.id, **moved}
-    notify_holders(
-        session, Role.TOWN, cycle.town_id, f"publicity:{publicity.id}:closed", payload, now
-    )
+    officers = town_reviewers(session, cycle.town_id)
+    notify(session, officers, f"publicity:{publicity.id}:closed", payload, now)
     return moved
 
 
@@ -398,31 +391,7 @@ def _held_because(row: PublicisedBranch) -> str | None:
 
 
 def _name(session: Session, row: PublicisedBranch, actor_id: int | None, now: datetime) -> None:
-    """Names one branch with its level as it stands; audited."""
-    assessment = row.assessment
-    old = {"state": assessment.state}
-    assessment.state = AssessmentState.NAMED
-    assessment.version += 1
-    assessment.updated_at = now
-    record_audit(
-        session,
-        actor_id,
-        "assessment.name",
-        "assessment",
-        assessment.id,
-        old,
-        {"state": AssessmentState.NAMED, "final_stars": row.stars},
-        None,
-        now,
-    )
-    session.flush()
-    # The same due key and payload as every named result, so one renderer writes it.
-    payload = {
-        "town_id": row.branch.town_id,
-        "cycle_id": assessment.cycle_id,
-        "branch_id": row.branch.id,
-        "assessment_id": assessment.id,
-    }
-    due_key = f"c{assessment.cycle_id}:b{row.branch.id}:result"
-    for telegram_id in role_holders(session, Role.SECRETARY, row.branch.id):
-        owe_delivery(session, DeliveryKind.RESULT, telegram_id, due_key, payload, now)
+    """Names one branch with its level as it stands; its secretaries are owed the result."""
+    if row.stars is None:  # pragma: no cover - a publicised branch always holds a level
+        raise ProcedureError(f"{row.branch.name} holds no level")
+    name_assessment(session, row.assessment, row.stars, now, actor_id)

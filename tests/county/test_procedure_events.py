@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session
 
 from bot.app import delivery_renderers
@@ -29,7 +31,9 @@ def _texts(bot: Harness, user: FakeUser) -> list[str | None]:
 
 
 def test_the_bot_sends_procedure_events_with_this_renderer() -> None:
-    assert delivery_renderers()[DeliveryKind.PROCEDURE_EVENT] is render_procedure_event
+    renderers = delivery_renderers(ZoneInfo("Asia/Shanghai"))
+
+    assert renderers[DeliveryKind.PROCEDURE_EVENT] is render_procedure_event
 
 
 async def test_the_town_hears_the_end_of_publicity_and_only_the_countys_last_decision(
