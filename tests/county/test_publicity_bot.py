@@ -13,12 +13,14 @@ from sqlalchemy import select
 
 from bot.offline import FakeUser
 from handlers.catalogue import text
+from handlers.sweep import SWEEP_JOB_NAME
 from storage.models import Assessment, Objection, Publicity
 from storage.repositories.publicity import close_due_publicities
 from tests.county.test_county_bot import COUNTY_OFFICER, TOWN_OFFICER, recommend
 from tests.handlers.conftest import Harness
 
 CONTACT = "/publicity 镇党建办 0710-1234567"
+WEST_SECRETARY = FakeUser(7101, "西村书记")
 
 
 def _said(bot: Harness, user: FakeUser) -> str | None:
@@ -30,6 +32,7 @@ async def _states(bot: Harness) -> list[str]:
 
 
 async def test_the_town_officer_runs_publicity_objections_and_naming(bot: Harness) -> None:
+    await bot.bind(WEST_SECRETARY, "西村党支部")
     await bot.database.run(recommend(bot, publicize=False))
 
     await bot.send(TOWN_OFFICER, CONTACT)
@@ -70,6 +73,12 @@ async def test_the_town_officer_runs_publicity_objections_and_naming(bot: Harnes
     assert await _states(bot) == ["named", "named", "recommended"]
     outcome = await bot.database.run(lambda s: s.scalar(select(Objection.outcome)))
     assert outcome == "dismissed"
+    # The secretary of a named branch hears the result when the sweep runs.
+    assert bot.app.job_queue is not None
+    (sweep,) = bot.app.job_queue.get_jobs_by_name(SWEEP_JOB_NAME)
+    await sweep.run(bot.app)
+    told = _said(bot, WEST_SECRETARY) or ""
+    assert ("西村党支部" in told, "四星级" in told, "98.5" in told) == (True, True, True)
 
 
 async def test_a_period_reaching_an_unknown_year_is_refused_and_nothing_opens(
