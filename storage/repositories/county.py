@@ -32,7 +32,8 @@ from storage.models import (
 )
 from storage.repositories.audit import record_audit
 from storage.repositories.cycles import cycle_rubric
-from storage.repositories.procedure import ProcedureError, levels_of, notify
+from storage.repositories.procedure import ProcedureError, level_of, levels_of, notify
+from storage.repositories.results import name_assessment
 from storage.repositories.review import ReviewError, record_decision
 from storage.repositories.roles import secretaries_of_town, town_reviewers
 
@@ -65,8 +66,15 @@ _DECIDABLE = frozenset(
 )
 _REJECTED_STARS = 4
 _APPROVED_STARS = 5
-# Spot-checked levels are the town's own decisions (three and four stars), before naming.
-_CHECKABLE = frozenset({AssessmentState.TOWN_DECIDED, AssessmentState.COUNTY_REJECTED})
+# Spot-checked levels are the town's own decisions (three and four stars), named or not: a
+# town that names early does not escape the check.
+_CHECKABLE = frozenset(
+    {
+        AssessmentState.TOWN_DECIDED,
+        AssessmentState.COUNTY_REJECTED,
+        AssessmentState.NAMED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -324,7 +332,6 @@ def draw_spot_check(
         found
         for found in _county_assessments(session, county, year)
         if found.assessment.state in _CHECKABLE
-        or (existing is not None and found.assessment.state == AssessmentState.NAMED)
     ]
     levels = levels_of(session, [found.assessment.id for found in candidates])
     if existing is not None:
@@ -396,8 +403,9 @@ def record_check(
 ) -> bool:
     """Records a spot check's outcome: confirmed (`corrected_stars` None) or a corrected level.
 
-    A correction applies before naming, needs a reason, is audited and its secretary is told.
-    Returns False when the same outcome is already recorded.
+    A correction needs a reason, is audited and its secretary is told; a branch already named
+    is named again with the level as it now stands. Returns False when the same outcome is
+    already recorded.
     """
     item = session.scalar(
         select(SpotCheckItem)
@@ -419,8 +427,6 @@ def record_check(
         valid = {level.stars for level in cycle_rubric(found.cycle).levels}
         if corrected_stars not in valid:
             raise ProcedureError(f"no level of {corrected_stars} stars in the town's rubric")
-        if found.assessment.state == AssessmentState.NAMED:
-            raise ProcedureError(f"{found.branch.name} is already named")
     corrected = corrected_stars if outcome is CheckOutcome.CORRECTED else None
     if (item.outcome, item.corrected_stars, item.reason) == (outcome, corrected, reason):
         return False
@@ -432,6 +438,10 @@ def record_check(
         session, actor_id, "county.check", "assessment", found.assessment.id, old, new, reason, now
     )
     session.flush()
+    assessment = found.assessment
+    stars = level_of(session, assessment.id)
+    if assessment.state == AssessmentState.NAMED and stars not in (None, assessment.final_stars):
+        name_assessment(session, assessment, stars, now, actor_id, reason)
     if outcome is CheckOutcome.CORRECTED:
         payload = {
             "event": "spot_check_corrected",

@@ -169,3 +169,20 @@ async def test_each_level_is_sampled_on_its_own_rounded_up(cli: Any, database: D
     # Four stars: 丙 and 丁 (over the quota) and 戊; three stars: 己 and 庚. 15% of 3 and of 2,
     # rounded up, is one each.
     assert drawn == {"seed": 2026, "samples": {"3": ["己"], "4": ["丁"]}}
+
+
+async def test_a_branch_named_before_the_spot_check_is_checked_and_named_again(
+    cli: Any, database: Database
+) -> None:
+    await database.run(_seed)
+    for step in (("finalize", *TOWN), OPEN, ("publicity", "close"), ("name", *TOWN)):
+        assert cli(*step).exit_code == 0
+
+    drawn = json.loads(cli("spotcheck", *COUNTY, "--seed", "2026", "--json").output)
+    corrected = cli("county", "check", *COUNTY, "--branch", "丁", "--stars", "3", "--reason", "缺")
+
+    assert drawn["samples"] == {"3": ["己"], "4": ["丁"]}
+    assert corrected.exit_code == 0
+    exported = json.loads(cli("export", *TOWN, "--json").output)
+    finals = {row["branch"]: row["final_stars"] for row in exported}
+    assert finals == {"甲": None, "乙": None, "丙": 4, "丁": 3, "戊": 4, "己": 3, "庚": 3}
