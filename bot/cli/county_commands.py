@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -28,6 +29,9 @@ from bot.cli.procedure_support import (
     BranchOption,
     ReasonOption,
     YearOption,
+    calendar_lines,
+    check_docx,
+    count_period,
     run_step,
     town_cycle,
 )
@@ -175,6 +179,64 @@ def county_quota(
         )
 
     typer.echo(in_transaction(database_url, work))
+
+
+@county_app.command("publicity")
+def county_publicity(
+    county: CountyOption,
+    year: YearOption,
+    contact: Annotated[
+        str, typer.Option("--contact", help="Who takes objections: office and telephone.")
+    ],
+    notice: Annotated[Path, typer.Option("--notice", help="The notice to write (.docx).")],
+    working_days: Annotated[
+        int, typer.Option("--working-days", help="Length of the period in working days.")
+    ] = 5,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day, YYYY-MM-DD; today in Beijing.")
+    ] = None,
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="The county's calendar corrections (YAML)."),
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Publicises the county's proposed five-star list (拟认定名单) and writes its notice."""
+    check_docx(notice, "--notice")
+    period = count_period(start, working_days, corrections, year)
+
+    def work(session: Session) -> dict[str, Any]:
+        from storage.repositories.county import record_county_publicity
+
+        found = _county_or_fail(session, county)
+        listed = run_step(
+            lambda: record_county_publicity(
+                session, found, year, period, contact, None, datetime.now(UTC)
+            )
+        )
+        return {
+            "county": found.name,
+            "year": year,
+            "start": period.start,
+            "end": period.end,
+            "contact": contact.strip(),
+            "branches": [
+                {"branch": f"{item.town.name}·{item.branch.name}", "stars": 5} for item in listed
+            ],
+        }
+
+    from bot.cli.county_documents import write_county_notice
+
+    data = in_transaction(database_url, work)
+    write_county_notice(notice, data)
+    typer.echo(
+        printable(
+            f"{data['county']} {year} five-star publicity: {period.start} to {period.end}, "
+            f"{len(data['branches'])} branches; wrote {notice}"
+        )
+    )
+    for line in calendar_lines(period):
+        typer.echo(line)
 
 
 @county_app.command("list")

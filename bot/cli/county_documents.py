@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.cli.review_export import stars_label
 
-__all__ = ["write_filing_docx", "write_publicity_notice"]
+__all__ = ["write_county_notice", "write_filing_docx", "write_publicity_notice"]
 
 # A4 in centimetres: the paper towns print and post.
 _A4_WIDTH_CM, _A4_HEIGHT_CM = 21.0, 29.7
@@ -39,15 +39,44 @@ def write_publicity_notice(path: Path, data: dict[str, Any]) -> None:
         data: `town`, `year`, `start`, `end`, `contact`, and `branches` (each `branch`,
             `stars`), best level first.
     """
+    _write_notice(
+        path,
+        title=f"{data['town']}{data['year']}年度党支部评星定级结果公示",
+        intro=(
+            f"经党支部自评、镇党委考评和党委会议研究，现将{data['town']}{data['year']}年度"
+            f"党支部评星定级结果予以公示。"
+        ),
+        issuer=f"中共{data['town']}委员会",
+        data=data,
+    )
+
+
+def write_county_notice(path: Path, data: dict[str, Any]) -> None:
+    """The county's notice of the five-star branches it proposes to approve (拟认定名单).
+
+    Args:
+        data: `county`, `year`, `start`, `end`, `contact`, and `branches` (each `branch`
+            written town·branch, `stars`).
+    """
+    _write_notice(
+        path,
+        title=f"{data['county']}{data['year']}年度五星级党支部拟认定名单公示",
+        intro=(
+            f"经镇党委推荐、县委组织部复核并征求纪检监察机关等部门意见，现将{data['county']}"
+            f"{data['year']}年度五星级党支部拟认定名单予以公示。"
+        ),
+        issuer=f"中共{data['county']}委组织部",
+        data=data,
+    )
+
+
+def _write_notice(path: Path, title: str, intro: str, issuer: str, data: dict[str, Any]) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     document = _document()
-    title = document.add_heading(f"{data['town']}{data['year']}年度党支部评星定级结果公示", 1)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_paragraph(
-        f"经党支部自评、镇党委考评和党委会议研究，现将{data['town']}{data['year']}年度"
-        f"党支部评星定级结果予以公示。公示期为{_day(data['start'])}至{_day(data['end'])}。"
-    )
+    heading = document.add_heading(title, 1)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph(f"{intro}公示期为{_day(data['start'])}至{_day(data['end'])}。")
     by_level: dict[int | None, list[str]] = {}
     for row in data["branches"]:
         by_level.setdefault(row["stars"], []).append(row["branch"])
@@ -64,7 +93,7 @@ def write_publicity_notice(path: Path, data: dict[str, Any]) -> None:
         f"公示期间，如有异议，请以书面或电话形式向{data['contact']}反映。"
         "反映问题应实事求是，并提供具体事实或线索。"
     )
-    closing = document.add_paragraph(f"中共{data['town']}委员会\n{_day(data['start'])}")
+    closing = document.add_paragraph(f"{issuer}\n{_day(data['start'])}")
     closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     document.save(str(path))
 

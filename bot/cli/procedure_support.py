@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from bot.cli.admin_support import BadInput, excerpt, fail, find_town_or_fail, printable
+from bot.cli.admin_support import (
+    SHANGHAI,
+    BadInput,
+    excerpt,
+    fail,
+    find_town_or_fail,
+    printable,
+)
 from bot.cli.cycle_commands import cycle_or_fail
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from scoring import PublicityPeriod
     from storage.models import Cycle, Town
 
 __all__ = [
     "BranchOption",
     "ReasonOption",
     "YearOption",
+    "calendar_lines",
     "check_docx",
+    "count_period",
     "run_step",
     "town_cycle",
 ]
@@ -52,3 +63,36 @@ def check_docx(path: Path | None, option: str) -> None:
     """Exits with code 2 unless `path` is None or names a .docx file."""
     if path is not None and path.suffix.lower() != ".docx":
         fail(f"{option} must name a .docx file, got {excerpt(str(path))}")
+
+
+_CALENDAR_WORDS = {
+    "official": "official calendar (State Council schedule, holidays library)",
+    "official_corrected": "official calendar with the town's corrections",
+    "town": "town's corrections file (the year is not yet in the holidays library)",
+}
+
+
+def count_period(
+    start: str | None, working_days: int, corrections: Path | None, year: int
+) -> PublicityPeriod:
+    """The publicity period from `start` (today in Beijing when None); exits with code 2 when
+    the date, the corrections file or the calendar cannot place it."""
+    from scoring import CalendarError, load_corrections, publicity_end
+
+    try:
+        first = date.fromisoformat(start) if start else datetime.now(SHANGHAI).date()
+    except ValueError:
+        fail(f"--start must be a date like {year + 1}-01-04, got {excerpt(start or '')}")
+    try:
+        town_corrections = load_corrections(corrections) if corrections else None
+        return publicity_end(first, working_days, town_corrections)
+    except CalendarError as error:
+        fail(printable(str(error)))
+
+
+def calendar_lines(period: PublicityPeriod) -> list[str]:
+    """One line per year counted: which calendar its days were counted on."""
+    return [
+        f"  {year}: counted on the {_CALENDAR_WORDS[source]}"
+        for year, source in sorted(period.calendars.items())
+    ]

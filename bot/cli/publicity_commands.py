@@ -29,7 +29,9 @@ from bot.cli.procedure_support import (
     BranchOption,
     ReasonOption,
     YearOption,
+    calendar_lines,
     check_docx,
+    count_period,
     run_step,
     town_cycle,
 )
@@ -72,18 +74,8 @@ def publicity_open(
     database_url: DatabaseOption = None,
 ) -> None:
     """Opens the town's publicity: records its start and prints its end (working days)."""
-    from scoring import CalendarError, load_corrections, publicity_end
-
     check_docx(notice, "--notice")
-    try:
-        first = date.fromisoformat(start) if start else datetime.now(SHANGHAI).date()
-    except ValueError:
-        fail(f"--start must be a date like {year + 1}-01-04, got {excerpt(start or '')}")
-    try:
-        town_corrections = load_corrections(corrections) if corrections else None
-        period = publicity_end(first, working_days, town_corrections)
-    except CalendarError as error:
-        fail(printable(str(error)))
+    period = count_period(start, working_days, corrections, year)
 
     def work(session: Session) -> Any:
         from storage.repositories.publicity import open_publicity
@@ -101,20 +93,13 @@ def publicity_open(
         f"{printable(data['town'])} {year} publicity: {period.start} to {period.end} "
         f"({working_days} working days; objections until the end of {period.end}, Beijing time)"
     )
-    for year_counted, source in sorted(period.calendars.items()):
-        typer.echo(f"  {year_counted}: counted on the {_CALENDAR_WORDS[source]}")
+    for line in calendar_lines(period):
+        typer.echo(line)
     if notice is not None:
         from bot.cli.county_documents import write_publicity_notice
 
         write_publicity_notice(notice, data)
         typer.echo(f"wrote {notice}")
-
-
-_CALENDAR_WORDS = {
-    "official": "official calendar (State Council schedule, holidays library)",
-    "official_corrected": "official calendar with the town's corrections",
-    "town": "town's corrections file (the year is not yet in the holidays library)",
-}
 
 
 def _notice_data(

@@ -38,7 +38,7 @@ from storage.repositories.review import ReviewError, record_decision
 from storage.repositories.roles import secretaries_of_town, town_reviewers
 
 if TYPE_CHECKING:
-    from scoring import Rubric
+    from scoring import PublicityPeriod, Rubric
 
 __all__ = [
     "DISCIPLINE",
@@ -51,6 +51,7 @@ __all__ = [
     "draw_spot_check",
     "recommendations",
     "record_check",
+    "record_county_publicity",
     "record_opinion",
 ]
 
@@ -134,6 +135,41 @@ def recommendations(session: Session, county: County, year: int) -> list[CountyB
         for found in _county_assessments(session, county, year)
         if found.assessment.state in _DECIDABLE
     ]
+
+
+def record_county_publicity(
+    session: Session,
+    county: County,
+    year: int,
+    period: PublicityPeriod,
+    contact: str,
+    actor_id: int | None,
+    now: datetime,
+) -> list[CountyBranch]:
+    """Records the county's own publicity of its proposed five-star list; returns the list.
+
+    The list is every recommendation not rejected: approved, or still awaiting the decision
+    this publicity prepares. Audited on the county with the period and the names.
+    """
+    listed = [
+        found
+        for found in recommendations(session, county, year)
+        if found.assessment.state != AssessmentState.COUNTY_REJECTED
+    ]
+    if not listed:
+        raise ProcedureError(f"{county.name} has no five-star recommendation for {year}")
+    if not contact.strip():
+        raise ProcedureError("give a contact for objections")
+    new = {
+        "year": year,
+        "starts_on": period.start.isoformat(),
+        "ends_on": period.end.isoformat(),
+        "contact": contact.strip(),
+        "branches": [f"{found.town.name}/{found.branch.name}" for found in listed],
+    }
+    record_audit(session, actor_id, "county.publicity", "county", county.id, None, new, None, now)
+    session.flush()
+    return listed
 
 
 def record_opinion(

@@ -94,6 +94,16 @@ async def test_the_whole_procedure_names_every_branch_it_may(
         for name in (*WENDIAN, *BEISHAN)
     }
 
+    county_notice = tmp_path / "县公示.docx"
+    announced = run(
+        f"county publicity {COUNTY_2026} --start 2026-10-12",
+        *CONTACT,
+        "--notice",
+        str(county_notice),
+    )
+    assert "2026-10-12 to 2026-10-16, 2 branches" in announced
+    county_table = Document(str(county_notice)).tables[0]
+    assert [row.cells[1].text for row in county_table.rows[1:]] == ["温店镇·乙", "温店镇·甲"]
     refused = cli(*shlex.split(f"county decide {COUNTY_2026} --branch 乙 --approve --reason 好"))
     assert refused.exit_code == 2
     assert "record the discipline-inspection opinion on 乙 first" in refused.output
