@@ -51,6 +51,16 @@ def _states(session: Session) -> dict[str, str]:
     return dict(rows)
 
 
+def _named_levels(session: Session) -> dict[str, int]:
+    """The final level the database holds for each named branch."""
+    rows = session.execute(
+        select(Branch.name, Assessment.final_stars)
+        .join(Assessment, Assessment.branch_id == Branch.id)
+        .where(Assessment.state == AssessmentState.NAMED)
+    ).all()
+    return {name: stars for name, stars in rows}
+
+
 def _ok(result: Any) -> str:
     assert result.exit_code == 0, result.output
     return str(result.output)
@@ -150,6 +160,8 @@ async def test_the_whole_procedure_names_every_branch_it_may(
     labels = {5: "五星级", 4: "四星级", 3: "三星级"}
     wendian = {name: labels[stars] for name, stars in expected.items() if name in WENDIAN}
     assert filed == wendian
+    stored = await database.run(_named_levels)
+    assert {name: labels[stars] for name, stars in stored.items() if name in WENDIAN} == filed
     table = Document(str(filing_docx)).tables[0]
     assert {row.cells[2].text: row.cells[4].text for row in table.rows[1:]} == wendian
 
