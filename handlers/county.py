@@ -25,11 +25,8 @@ from handlers.uow import SendMessage, Work, run_unit_of_work
 from storage.models import (
     Assessment,
     County,
-    CountyDecision,
-    CountyOpinion,
     CountyVerdict,
     Cycle,
-    ReviewOutcome,
     Role,
     Town,
 )
@@ -38,6 +35,7 @@ from storage.repositories.county import (
     DISCIPLINE,
     CountyBranch,
     decide_recommendation,
+    recommendation_view,
     recommendations,
     record_opinion,
 )
@@ -174,35 +172,24 @@ def _branch(work: Work, assessment_id: int) -> CountyBranch | None:
 
 
 def _branch_screen(work: Work, found: CountyBranch) -> Screen:
-    session = work.session
-    assessment_id = found.assessment.id
-    outcome = session.scalar(
-        select(ReviewOutcome).where(ReviewOutcome.assessment_id == assessment_id)
-    )
-    opinions = session.scalars(
-        select(CountyOpinion)
-        .where(CountyOpinion.assessment_id == assessment_id)
-        .order_by(CountyOpinion.id)
-    ).all()
-    decision = session.scalar(
-        select(CountyDecision).where(CountyDecision.assessment_id == assessment_id)
-    )
+    view = recommendation_view(work.session, found)
     rubric = cycle_rubric(found.cycle)
     categories = {category.key: category.label for category in rubric.categories}
-    stars = outcome.reviewed_stars if outcome is not None else None
+    decision = view.decision
     body = text(
         "county.branch",
         town=found.town.name,
         branch=found.branch.name,
         category=categories.get(found.branch.category, found.branch.category),
-        total=outcome.total if outcome is not None and outcome.total is not None else "-",
-        level=rubric.level(stars).label if stars is not None else "-",
-        state=text(f"review.state.{found.assessment.state}"),
+        total=view.total if view.total is not None else "-",
+        level=rubric.level(view.reviewed_stars).label if view.reviewed_stars is not None else "-",
+        evidence=view.evidence,
         opinions="\n".join(
             text("county.opinion_row", department=_department(o.department), opinion=o.opinion)
-            for o in opinions
+            for o in view.opinions
         )
         or text("county.no_opinions"),
+        state=text(f"review.state.{found.assessment.state}"),
         decision=text(
             "county.decision",
             verdict=text(f"county.verdict.{decision.verdict}"),

@@ -249,35 +249,25 @@ def county_list(
     """Lists the five-star recommendations of the county's towns, with totals and opinions."""
 
     def work(session: Session) -> list[dict[str, Any]]:
-        from sqlalchemy import select
-
-        from storage.models import CountyDecision, CountyOpinion, ReviewOutcome
-        from storage.repositories.county import recommendations
+        from storage.repositories.county import recommendation_view, recommendations
 
         found = _county_or_fail(session, county)
         rows = []
         for item in recommendations(session, found, year):
-            assessment_id = item.assessment.id
-            total = session.scalar(
-                select(ReviewOutcome.total).where(ReviewOutcome.assessment_id == assessment_id)
-            )
-            opinions = session.execute(
-                select(CountyOpinion.department, CountyOpinion.opinion)
-                .where(CountyOpinion.assessment_id == assessment_id)
-                .order_by(CountyOpinion.id)
-            ).all()
-            decision = session.scalar(
-                select(CountyDecision).where(CountyDecision.assessment_id == assessment_id)
-            )
+            view = recommendation_view(session, item)
             rows.append(
                 {
                     "town": item.town.name,
                     "branch": item.branch.name,
-                    "total": str(total) if total is not None else None,
+                    "total": str(view.total) if view.total is not None else None,
                     "state": item.assessment.state,
-                    "opinions": [{"department": d, "opinion": o} for d, o in opinions],
-                    "decision": decision.verdict if decision else None,
-                    "reason": decision.reason if decision else None,
+                    "town_notes": list(view.reasons),
+                    "evidence": view.evidence,
+                    "opinions": [
+                        {"department": o.department, "opinion": o.opinion} for o in view.opinions
+                    ],
+                    "decision": view.decision.verdict if view.decision else None,
+                    "reason": view.decision.reason if view.decision else None,
                 }
             )
         return rows
@@ -313,7 +303,7 @@ def county_check(
     """Records a spot check's outcome: the level confirmed, or corrected with its reason."""
 
     def work(session: Session) -> str:
-        from storage.repositories.county import record_check
+        from storage.repositories.spot_check import record_check
 
         found_county, found = _branch_of_county(session, county, year, town, branch)
         changed = run_step(
@@ -342,7 +332,7 @@ def spotcheck(
     """Draws the spot check (抽查): at least 15% of the three- and four-star branches."""
 
     def work(session: Session) -> dict[str, Any]:
-        from storage.repositories.county import draw_spot_check
+        from storage.repositories.spot_check import draw_spot_check
 
         found = _county_or_fail(session, county)
         draw = run_step(

@@ -12,7 +12,8 @@ from handlers.catalogue import text
 from handlers.procedure_events import render_procedure_event
 from handlers.sweep import SWEEP_JOB_NAME
 from storage.models import County, DeliveryKind, Town
-from storage.repositories.county import county_branch, draw_spot_check, record_check
+from storage.repositories.county import county_branch
+from storage.repositories.spot_check import draw_spot_check, record_check
 from tests.county.test_county_bot import COUNTY_OFFICER, TOWN_OFFICER, open_east, recommend
 from tests.handlers.conftest import Harness
 
