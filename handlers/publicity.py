@@ -28,7 +28,6 @@ from telegram.ext import JobQueue
 from handlers.catalogue import text
 from handlers.context import Context
 from handlers.uow import Work, run_unit_of_work
-from scoring import CalendarError, publicity_end
 from storage.models import Assessment, Branch, Cycle, Objection, ObjectionOutcome, Role, Town
 from storage.repositories import current_cycle, find_person
 from storage.repositories.procedure import ProcedureError, granted_orgs
@@ -39,6 +38,7 @@ from storage.repositories.publicity import (
     raise_objection,
     resolve_objection,
 )
+from storage.working_days import CalendarError, publicity_end
 
 __all__ = [
     "CLOSE_INTERVAL",

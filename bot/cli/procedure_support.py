@@ -22,8 +22,8 @@ from bot.cli.cycle_commands import cycle_or_fail
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from scoring import PublicityPeriod
     from storage.models import Cycle, Town
+    from storage.working_days import PublicityPeriod
 
 __all__ = [
     "BranchOption",
@@ -77,7 +77,7 @@ def count_period(
 ) -> PublicityPeriod:
     """The publicity period from `start` (today in Beijing when None); exits with code 2 when
     the date, the corrections file or the calendar cannot place it."""
-    from scoring import CalendarError, load_corrections, publicity_end
+    from storage.working_days import CalendarError, load_corrections, publicity_end
 
     try:
         first = date.fromisoformat(start) if start else datetime.now(SHANGHAI).date()

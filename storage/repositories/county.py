@@ -35,7 +35,7 @@ from storage.repositories.review import ReviewError, record_decision
 from storage.repositories.roles import town_reviewers
 
 if TYPE_CHECKING:
-    from scoring import PublicityPeriod
+    from storage.working_days import PublicityPeriod
 
 __all__ = [
     "DISCIPLINE",

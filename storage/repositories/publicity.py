@@ -34,7 +34,7 @@ from storage.repositories.results import name_assessment
 from storage.repositories.roles import town_reviewers
 
 if TYPE_CHECKING:
-    from scoring import PublicityPeriod
+    from storage.working_days import PublicityPeriod
 
 __all__ = [
     "NAMEABLE_STATES",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.offline import FakeUser
 from handlers.catalogue import text
-from scoring import default_rubric, publicity_end
+from scoring import default_rubric
 from storage import repositories as repo
 from storage.models import (
     AnswerSource,
@@ -36,6 +36,7 @@ from storage.models import (
 from storage.repositories.publicity import close_publicity, open_publicity
 from storage.repositories.review import enter_review_score, mark_reviewed, record_decision
 from storage.repositories.town_review import finalize_cycle
+from storage.working_days import publicity_end
 from tests.handlers.conftest import Harness
 
 COUNTY_OFFICER = FakeUser(6001, "周部长")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from scoring import CalendarError, CalendarSource, parse_corrections, publicity_end
+from storage.working_days import CalendarError, CalendarSource, parse_corrections, publicity_end
 
 OFFICIAL = CalendarSource.OFFICIAL
 
