@@ -31,6 +31,7 @@ from storage.models import (
     DecisionKind,
     DeliveryKind,
     Person,
+    Publicity,
     ReviewScore,
     Role,
     RoleGrant,
@@ -88,6 +89,10 @@ def _lock(
         raise ReviewError(
             f"assessment {assessment_id} is {assessment.state}: this needs {allowed_names}"
         )
+    # Once the town publicises its results, the figures behind them are what the public saw.
+    publicity = select(Publicity.id).where(Publicity.cycle_id == assessment.cycle_id)
+    if session.scalar(publicity) is not None:
+        raise ReviewError("the town's publicity has started: the review is closed")
     branch = session.get(Branch, assessment.branch_id)
     if branch is None:  # pragma: no cover - the foreign key guarantees it
         raise ReviewError(f"assessment {assessment_id} has no branch")

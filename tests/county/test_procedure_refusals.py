@@ -186,3 +186,37 @@ async def test_a_branch_named_before_the_spot_check_is_checked_and_named_again(
     exported = json.loads(cli("export", *TOWN, "--json").output)
     finals = {row["branch"]: row["final_stars"] for row in exported}
     assert finals == {"甲": None, "乙": None, "丙": 4, "丁": 3, "戊": 4, "己": 3, "庚": 3}
+
+
+async def test_once_publicity_opens_the_review_figures_are_closed(
+    cli: Any, database: Database
+) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    import pytest
+
+    from scoring import default_rubric
+    from storage.models import Assessment
+    from storage.repositories.review import ReviewError, enter_review_score
+
+    await database.run(_seed)
+    assert cli("finalize", *TOWN).exit_code == 0
+    assert cli(*OPEN).exit_code == 0
+
+    def rescore(session: Session) -> None:
+        assessment_id = session.scalars(select(Assessment.id)).first()
+        assert assessment_id is not None
+        enter_review_score(
+            session,
+            assessment_id,
+            default_rubric(),
+            None,
+            datetime(2026, 11, 17, tzinfo=UTC),
+            score=Decimal(60),
+        )
+
+    with pytest.raises(
+        ReviewError, match="the town's publicity has started: the review is closed"
+    ):
+        await database.run(rescore)
