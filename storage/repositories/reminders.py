@@ -155,14 +155,14 @@ def plan_deliveries(
         for owed in wanted:
             key = (owed.kind.value, owed.recipient, owed.due_key)
             # Rows already due are not owed again: a secretary bound late gets the rest.
-            if (
-                key not in existing
-                and owed.due_at >= now
-                and owe_delivery(
+            if owed.due_at < now:
+                continue
+            if key not in existing:
+                report.owed += owe_delivery(
                     session, owed.kind, owed.recipient, owed.due_key, owed.payload, owed.due_at
                 )
-            ):
-                report.owed += 1
+            elif existing[key][1] == DeliveryState.CANCELLED:
+                report.owed += _owe_again(session, existing[key][0])
         report.cancelled += _cancel_unplanned(session, existing, wanted)
         report.results += owe_results(session, planned, now)
     return report
@@ -291,6 +291,20 @@ def _cancel_unplanned(
             .execution_options(synchronize_session=False)
         )
     return len(stale)
+
+
+def _owe_again(session: Session, delivery_id: int) -> bool:
+    """Owes a cancelled row again: the plan wants it back (a deadline moved back to where it
+    was, a submission returned for revision). A cancelled row was never sent, so sending it
+    now still sends it once."""
+    revived = session.scalar(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.CANCELLED)
+        .values(state=DeliveryState.PENDING)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return revived is not None
 
 
 def extend_deadline(

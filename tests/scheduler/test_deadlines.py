@@ -226,6 +226,32 @@ async def test_a_deadline_opened_too_late_is_corrected_earlier_and_replanned(
     assert owed == [datetime(2026, 12, day, 1, 0, tzinfo=UTC) for day in (10, 17, 21, 23, 24)]
 
 
+async def test_extending_and_then_moving_back_owes_the_first_deadlines_reminders_again(
+    town: Town2026,
+) -> None:
+    await town.run(lambda session: plan_deliveries(session, SCHEDULE, NOW))
+
+    def move(deadline: datetime):  # type: ignore[no-untyped-def]
+        def change(session: Session):  # type: ignore[no-untyped-def]
+            cycle = session.get_one(Cycle, town.cycle_id)
+            return extend_deadline(session, cycle, deadline, "延期后恢复", SCHEDULE, NOW)
+
+        return change
+
+    await town.run(move(NEW_DEADLINE))
+    report = await town.run(move(DEADLINE))
+
+    owed = sorted(
+        row.due_at
+        for row in await town.deliveries()
+        if row.kind == DeliveryKind.REMINDER
+        and row.recipient_telegram_id == 1001
+        and row.state == DeliveryState.PENDING
+    )
+    assert (report.owed, report.cancelled) == (17, 17)
+    assert owed == [datetime(2026, 12, day, 1, 0, tzinfo=UTC) for day in (17, 24, 28, 30, 31)]
+
+
 async def test_reopening_one_branch_lets_it_answer_until_then_and_replans_its_reminders(
     town: Town2026,
 ) -> None:
