@@ -176,7 +176,7 @@ def cycle_reopen(
                 session, cycle, target, until_at, why, schedule, datetime.now(UTC)
             )
         except DeadlineError as error:
-            raise BadInput(str(error)) from None
+            raise BadInput(f"--until {local_deadline(until_at)}: {error}") from None
         return [
             f"{target.name} {year}: takes answers until {local_deadline(until_at)}",
             _planned(report),

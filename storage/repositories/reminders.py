@@ -365,10 +365,17 @@ def reopen_branch(
     """Lets one branch answer again until `until` (its overdue assessment becomes editable).
 
     Raises:
-        DeadlineError: `until` has passed, or the branch has already submitted.
+        DeadlineError: `until` has passed or is not after the cycle's deadline, or the
+            branch has already submitted.
     """
     if until <= now:
-        raise DeadlineError(f"--until {until.isoformat()} has already passed")
+        raise DeadlineError("that time has already passed")
+    if until <= cycle.deadline_at:
+        # The branch takes answers until the cycle's deadline anyway.
+        raise DeadlineError(
+            "that is not after the cycle's deadline; to move every branch's, use "
+            "pingxing cycle extend"
+        )
     assessment = get_or_create_assessment(session, branch.id, cycle.id, now)
     if assessment.state not in NOT_SUBMITTED_STATES:
         raise DeadlineError(

@@ -150,6 +150,17 @@ def test_remind_lists_what_is_owed_next_in_local_time(cli) -> None:
             "--branch: town 温店镇 has no branch '北村党支部'",
         ),
         (
+            ("cycle", "reopen", "--town", TOWN, "--year", "2099", "--branch", "东村党支部",
+             "--until", "2099-12-20", "--reason", "x"),
+            "--until 2099-12-20 24:00: that is not after the cycle's deadline; to move every "
+            "branch's, use pingxing cycle extend",
+        ),
+        (
+            ("cycle", "reopen", "--town", TOWN, "--year", "2099", "--branch", "东村党支部",
+             "--until", "2020-01-05", "--reason", "x"),
+            "--until 2020-01-05 24:00: that time has already passed",
+        ),
+        (
             ("remind", "--town", TOWN, "--send-now"),
             "--send-now sends through Telegram: set PINGXING_BOT_TOKEN",
         ),
