@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from storage.models import Cycle
     from storage.schedule import ReminderSchedule
 
-__all__ = ["register", "send_due_now"]
+__all__ = ["plan_after_change", "register", "reminder_schedule", "send_due_now"]
 
 YearOption = Annotated[int, typer.Option("--year", min=2000, max=2100, help="The rating year.")]
 ReasonOption = Annotated[
@@ -67,7 +67,7 @@ def _settings() -> Settings:
         fail("; ".join(str(problem["msg"]) for problem in error.errors()))
 
 
-def _schedule() -> ReminderSchedule:
+def reminder_schedule() -> ReminderSchedule:
     """The reminder schedule (PINGXING_TIMEZONE, _REMINDER_TIME, _QUIET_HOURS)."""
     return _settings().reminder_schedule
 
@@ -86,7 +86,7 @@ def plan_after_change(session: Session, cycle: Cycle) -> None:
     """Owes the reminders of a cycle just opened or changed (planning is idempotent)."""
     from storage.repositories.reminders import plan_deliveries
 
-    plan_deliveries(session, _schedule(), datetime.now(UTC), cycle)
+    plan_deliveries(session, reminder_schedule(), datetime.now(UTC), cycle)
 
 
 def _reason(value: str) -> str:
@@ -125,7 +125,7 @@ def cycle_extend(
     """Moves a cycle's deadline (later, or earlier to correct it); overdue ones answer again."""
     from storage.repositories.reminders import DeadlineError, extend_deadline
 
-    schedule = _schedule()
+    schedule = reminder_schedule()
     deadline_at = _deadline("--deadline", deadline, schedule)
     why = _reason(reason)
 
@@ -134,8 +134,12 @@ def cycle_extend(
         try:
             report = extend_deadline(session, cycle, deadline_at, why, schedule, datetime.now(UTC))
         except DeadlineError as error:
-            raise BadInput(f"--deadline {local_deadline(deadline_at)}: {error}") from None
-        return [f"{town} {year}: deadline {local_deadline(deadline_at)}", _planned(report)]
+            shown = local_deadline(deadline_at, schedule.zone)
+            raise BadInput(f"--deadline {shown}: {error}") from None
+        return [
+            f"{town} {year}: deadline {local_deadline(deadline_at, schedule.zone)}",
+            _planned(report),
+        ]
 
     for line in in_transaction(database_url, work):
         typer.echo(line)
@@ -159,7 +163,7 @@ def cycle_reopen(
     from storage.repositories import find_branch
     from storage.repositories.reminders import DeadlineError, reopen_branch
 
-    schedule = _schedule()
+    schedule = reminder_schedule()
     until_at = _deadline("--until", until, schedule)
     why = _reason(reason)
 
@@ -176,9 +180,10 @@ def cycle_reopen(
                 session, cycle, target, until_at, why, schedule, datetime.now(UTC)
             )
         except DeadlineError as error:
-            raise BadInput(f"--until {local_deadline(until_at)}: {error}") from None
+            shown = local_deadline(until_at, schedule.zone)
+            raise BadInput(f"--until {shown}: {error}") from None
         return [
-            f"{target.name} {year}: takes answers until {local_deadline(until_at)}",
+            f"{target.name} {year}: takes answers until {local_deadline(until_at, schedule.zone)}",
             _planned(report),
         ]
 

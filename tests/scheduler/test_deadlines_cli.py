@@ -62,6 +62,34 @@ def test_opening_a_cycle_owes_the_bound_secretary_five_reminders_and_a_notice(
     assert states(sqlite_url) == {DeliveryState.PENDING: 6}
 
 
+def test_a_deadline_is_read_and_shown_in_the_configured_timezone(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINGXING_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("PINGXING_TIMEZONE", "Asia/Urumqi")  # UTC+6
+    runner = CliRunner()
+    assert runner.invoke(app, ["org", "import", str(SAMPLE)]).exit_code == 0
+
+    opened = runner.invoke(
+        app, ["cycle", "open", "--town", TOWN, "--year", "2099", "--deadline", "2099-12-31"]
+    )
+    extended = runner.invoke(
+        app,
+        ["cycle", "extend", "--town", TOWN, "--year", "2099", "--deadline", "2100-01-10",
+         "--reason", "延期"],
+    )  # fmt: skip
+
+    def deadline(session):  # type: ignore[no-untyped-def]
+        from storage.models import Cycle
+
+        return session.scalar(select(Cycle.deadline_at))
+
+    assert opened.exit_code == 0, opened.output
+    assert "deadline 2099-12-31 24:00 Asia/Urumqi time" in opened.output
+    assert extended.output.splitlines()[0] == "温店镇 2099: deadline 2100-01-10 24:00"
+    assert query(sqlite_url, deadline) == datetime(2100, 1, 10, 18, 0, tzinfo=UTC)
+
+
 def test_extending_cancels_the_old_reminders_owes_new_ones_and_audits_the_reason(
     cli, sqlite_url
 ) -> None:
