@@ -102,6 +102,12 @@ def _local(instant: datetime, schedule: ReminderSchedule) -> str:
     return instant.astimezone(schedule.zone).strftime("%Y-%m-%d %H:%M")
 
 
+def _days_before(days: int) -> str:
+    if days == 0:
+        return "on the last day"
+    return "1 day before" if days == 1 else f"{days} days before"
+
+
 def _planned(report: Any) -> str:
     return (
         f"reminders re-planned: {report.owed} owed, {report.cancelled} cancelled, "
@@ -238,7 +244,7 @@ def remind(
         print_json(rows)
         return
     for row in rows:
-        days = "" if row["days"] is None else f"\t{row['days']} days before"
+        days = "" if row["days"] is None else f"\t{_days_before(row['days'])}"
         typer.echo(f"{row['due_at']}\t{row['kind']}\tto {row['recipient_telegram_id']}{days}")
     if not rows:
         typer.echo("nothing owed", err=True)

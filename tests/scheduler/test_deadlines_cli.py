@@ -148,6 +148,22 @@ def test_remind_lists_what_is_owed_next_in_local_time(cli) -> None:
     ]
 
 
+def test_remind_prints_one_line_a_message_with_the_days_before_the_deadline(cli) -> None:
+    shown = cli("remind", "--town", TOWN)
+
+    assert (shown.exit_code, shown.stdout.splitlines()) == (
+        0,
+        [
+            "2099-12-17 09:00\treminder\tto 556\t14 days before",
+            "2099-12-24 09:00\treminder\tto 556\t7 days before",
+            "2099-12-28 09:00\treminder\tto 556\t3 days before",
+            "2099-12-30 09:00\treminder\tto 556\t1 day before",
+            "2099-12-31 09:00\treminder\tto 556\ton the last day",
+            "2100-01-01 09:00\toverdue\tto 556",
+        ],
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
