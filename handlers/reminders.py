@@ -46,7 +46,7 @@ from storage.repositories.reminders import (
     later_reminder_due,
     plan_deliveries,
 )
-from storage.repositories.roles import secretaries_of_town
+from storage.repositories.roles import secretaries_of_town, town_reviewers
 from storage.repositories.status import town_progress
 from storage.schedule import last_day
 
@@ -236,6 +236,9 @@ def render_digest(
     if cycle is None or cycle.state != CycleState.OPEN:
         return None
     if cycle.deadline_at.isoformat() != delivery.payload.get("deadline_at"):
+        return None
+    # A reviewer whose role was revoked since the plan is no longer told the town's progress.
+    if delivery.recipient_telegram_id not in town_reviewers(session, cycle.town_id):
         return None
     town = session.get_one(Town, cycle.town_id)
     counts = dict.fromkeys(("submitted", "in_progress", "not_started", "overdue", "not_bound"), 0)

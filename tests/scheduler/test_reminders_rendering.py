@@ -142,6 +142,22 @@ async def test_the_digest_counts_the_branches_names_those_behind_and_the_unreach
     ]
 
 
+async def test_a_digest_is_not_sent_to_a_reviewer_whose_role_was_revoked(town: Town2026) -> None:
+    from storage.models import Person, Role
+    from storage.repositories.roles import revoke_role
+
+    row = await planned(town, DeliveryKind.DIGEST, REVIEWER, days=3)
+
+    def revoke(session: Session) -> None:
+        reviewer = session.query(Person).filter_by(telegram_id=REVIEWER).one()
+        delivery = session.get_one(Delivery, row.id)
+        revoke_role(session, reviewer, Role.TOWN, delivery.payload["town_id"], NOW)
+
+    await town.run(revoke)
+
+    assert await town.render(digest, row.id, THREE_DAYS_BEFORE) is None
+
+
 async def test_continuing_from_a_reminder_opens_the_card_where_the_secretary_stopped(
     town: Town2026,
 ) -> None:
