@@ -60,11 +60,12 @@ def db_restore(
     database_url: DatabaseOption = None,
 ) -> None:
     """Replaces the SQLite database's content with FILE; stop the bot first."""
-    from storage.backup import BackupError, restore_sqlite, sqlite_path
+    from storage.backup import BackupError, check_backup, restore_sqlite, sqlite_path
     from storage.engine import default_database_url
 
     try:
         target = sqlite_path(database_url or default_database_url())
+        check_backup(file)
     except BackupError as problem:
         fail(str(problem))
     if not yes:
