@@ -23,10 +23,11 @@ from handlers.callbacks import Kind, make_marker
 from handlers.cards import button, format_points
 from handlers.catalogue import text
 from handlers.context import Context
+from handlers.feedback import self_assessed
 from handlers.outbox import OutgoingMessage
 from handlers.sitting import decode_press, load_sitting, say_locked, show_card_here
 from handlers.uow import Work, run_unit_of_work
-from scoring import BranchInput, Rubric, ScoreResult, score_branch
+from scoring import Rubric, ScoreResult, score_branch
 from storage.models import (
     Assessment,
     AssessmentState,
@@ -39,6 +40,7 @@ from storage.models import (
 )
 from storage.repositories.assessments import answers_of, get_assessment, get_or_create_assessment
 from storage.repositories.cycles import cycle_rubric
+from storage.repositories.evidence import claims_of
 from storage.repositories.reminders import (
     NOT_SUBMITTED_STATES,
     PlanReport,
@@ -129,14 +131,15 @@ class _Target:
 def _self_score(
     session: Session, rubric: Rubric, category: str, assessment_id: int
 ) -> ScoreResult:
-    """Scores the secretary's own answers so far (no claims, no review)."""
+    """Scores the secretary's own answers and declared claims so far, as the summary does."""
     item_ids = {item.id for item in rubric.items_for(category)}
     answers = {
         item_id: answer
         for item_id, answer in answers_of(session, assessment_id).items()
         if item_id in item_ids
     }
-    return score_branch(rubric, BranchInput(category, answers))
+    claims = claims_of(session, assessment_id)
+    return score_branch(rubric, self_assessed(category, answers, claims))
 
 
 def _missing_lines(rubric: Rubric, result: ScoreResult) -> str:

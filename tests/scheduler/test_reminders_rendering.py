@@ -43,7 +43,7 @@ async def test_a_reminder_says_days_left_progress_the_provisional_star_and_the_b
     assert lines[:3] == [
         "⏰ 评星定级自评提醒 · 东村党支部",
         "2026 年度自评截止时间：2026年12月31日 24:00（还剩 3 天）",
-        "进度：已答 2/38 项，预估星级：一星级",
+        "进度：已答 2/38 项，预估星级：一星级（假设评议得分等于基础项百分制得分）",
     ]
     assert lines[3] == text("reminders.missing_heading")
     assert len([line for line in lines if line.startswith("· ")]) == 3
@@ -53,6 +53,37 @@ async def test_a_reminder_says_days_left_progress_the_provisional_star_and_the_b
     data = decode(message.keyboard.inline_keyboard[0][0].callback_data)
     east = await town.assessment(EAST)
     assert (data.kind, data.assessment_id) == (Kind.RESUME, east.id)
+
+
+async def test_a_reminders_provisional_star_counts_the_declared_deduction_as_the_summary_does(
+    town: Town2026,
+) -> None:
+    from decimal import Decimal
+
+    from scoring import default_rubric
+    from storage.models import AnswerSource, ClaimDirection
+    from storage.repositories import add_claim, set_answer
+
+    row = await planned(town, DeliveryKind.REMINDER, 1001, days=3)
+    east = await town.assessment(EAST)
+    assert east is not None
+
+    def all_full_and_a_deduction(session: Session) -> None:
+        for item in default_rubric().items_for("rural"):
+            set_answer(session, east.id, item.id, "full", AnswerSource.SELF, None, NOW)
+        add_claim(
+            session, east.id, ClaimDirection.DEDUCTION, "major_incident", Decimal(20), "舆情",
+            None, NOW,
+        )  # fmt: skip
+
+    await town.run(all_full_and_a_deduction)
+    message = await town.render(reminder, row.id, THREE_DAYS_BEFORE)
+
+    # 100 − 20 at 70% and a review assumed at 100: 86, and a deduction bars five stars anyway.
+    assert message is not None
+    assert message.text.splitlines()[2] == (
+        "进度：已答 38/38 项，预估星级：四星级（假设评议得分等于基础项百分制得分）"
+    )
 
 
 async def test_a_reminder_to_a_secretary_who_has_not_started_starts_at_the_first_item(
