@@ -59,12 +59,12 @@ def _settings() -> Settings:
     """The bot's settings from the environment and `.env`, or exit 2 naming what is wrong."""
     from pydantic import ValidationError
 
-    from bot.settings import Settings
+    from bot.settings import Settings, settings_problems
 
     try:
         return Settings()
     except ValidationError as error:
-        fail("; ".join(str(problem["msg"]) for problem in error.errors()))
+        fail("\n".join(settings_problems(error)))
 
 
 def reminder_schedule() -> ReminderSchedule:
