@@ -244,14 +244,19 @@ def render_digest(
     if delivery.recipient_telegram_id not in town_reviewers(session, cycle.town_id):
         return None
     town = session.get_one(Town, cycle.town_id)
-    counts = dict.fromkeys(("submitted", "in_progress", "not_started", "overdue", "not_bound"), 0)
+    counts = dict.fromkeys(
+        ("submitted", "returned", "in_progress", "not_started", "overdue", "not_bound"), 0
+    )
     behind: list[str] = []
     for progress in town_progress(session, town.id, cycle.id):
         state = progress.state
-        if state is not None and state not in NOT_SUBMITTED_STATES:
+        if state == AssessmentState.RETURNED:
+            # Returned for revision: behind until the secretary submits again.
+            where = "returned"
+        elif state is not None and state not in NOT_SUBMITTED_STATES:
             counts["submitted"] += 1
             continue
-        if not progress.bound:
+        elif not progress.bound:
             where = "not_bound"
         elif state == AssessmentState.OVERDUE:
             where = "overdue"
@@ -272,6 +277,7 @@ def render_digest(
         behind=_behind_lines(behind),
         unreachable=_unreachable_lines(session, town.id),
         submitted=counts["submitted"],
+        returned=counts["returned"],
         in_progress=counts["in_progress"],
         not_started=counts["not_started"],
         overdue=counts["overdue"],

@@ -16,7 +16,15 @@ from storage.repositories import submit_assessment
 from storage.repositories.deliveries import claim_due_deliveries, mark_sent
 from storage.repositories.reminders import plan_deliveries
 from tests.handlers.conftest import NOW, snapshot
-from tests.scheduler.deadline_town import EAST, OFFICE, REVIEWER, SCHEDULE, SHANGHAI, Town2026
+from tests.scheduler.deadline_town import (
+    EAST,
+    OFFICE,
+    REVIEWER,
+    SCHEDULE,
+    SHANGHAI,
+    WEST,
+    Town2026,
+)
 
 reminder = partial(render_reminder, zone=SHANGHAI)
 overdue = partial(render_overdue, zone=SHANGHAI)
@@ -163,7 +171,8 @@ async def test_the_digest_counts_the_branches_names_those_behind_and_the_unreach
     assert message is not None
     assert message.text.splitlines() == [
         "📊 城关镇 2026 年度评星定级进度（截止时间：2026年12月31日 24:00，还剩 3 天）",
-        "已申报 1 个，自评中 1 个，未开始 1 个，逾期未申报 0 个，书记未绑定 1 个（共 4 个党支部）",
+        "已申报 1 个，退回修改 0 个，自评中 1 个，未开始 1 个，逾期未申报 0 个，书记未绑定 1 个"
+        "（共 4 个党支部）",
         "尚未申报：",
         "· 东村党支部（自评中，已答 2 项）",
         "· 南村党支部（书记未绑定）",
@@ -171,6 +180,30 @@ async def test_the_digest_counts_the_branches_names_those_behind_and_the_unreach
         "无法送达（书记已屏蔽或停用机器人，请另行通知）：",
         "· 镇机关党支部",
     ]
+
+
+async def test_the_digest_counts_a_submission_returned_for_revision_as_behind(
+    town: Town2026,
+) -> None:
+    from storage.models import Assessment, AssessmentState
+
+    row = await planned(town, DeliveryKind.DIGEST, REVIEWER, days=3)
+    west = await town.assessment(WEST)
+    assert west is not None
+
+    def returned(session: Session) -> None:
+        session.get_one(Assessment, west.id).state = AssessmentState.RETURNED
+
+    await town.run(returned)
+    message = await town.render(digest, row.id, THREE_DAYS_BEFORE)
+
+    assert message is not None
+    lines = message.text.splitlines()
+    assert lines[1] == (
+        "已申报 0 个，退回修改 1 个，自评中 1 个，未开始 1 个，逾期未申报 0 个，书记未绑定 1 个"
+        "（共 4 个党支部）"
+    )
+    assert "· 西村党支部（已退回修改，待重新申报）" in lines
 
 
 async def test_a_digest_is_not_sent_to_a_reviewer_whose_role_was_revoked(town: Town2026) -> None:
