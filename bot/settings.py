@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.sending import DEFAULT_SEND_RATE, TELEGRAM_SEND_RATE
@@ -15,7 +15,7 @@ from handlers.sending import DEFAULT_SEND_RATE, TELEGRAM_SEND_RATE
 if TYPE_CHECKING:
     from storage.schedule import ReminderSchedule
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "settings_problems"]
 
 # What Telegram accepts as a webhook's secret_token (Bot API, setWebhook).
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -169,3 +169,13 @@ class Settings(BaseSettings):
         from storage.schedule import ReminderSchedule
 
         return ReminderSchedule.of(self.zone, self.reminder_time, self.quiet_hours)
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per bad setting, naming its variable and never its value (it may be a secret)."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        where = problem["loc"]
+        variable = f"PINGXING_{str(where[0]).upper()}" if where else "settings"
+        lines.append(f"{variable}: {str(problem['msg']).removeprefix('Value error, ')}")
+    return lines

@@ -6,6 +6,8 @@ The texts come from `handlers.summary`, the picture from `handlers.chart`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from functools import partial
 
 from handlers.callbacks import CallbackData
@@ -19,7 +21,7 @@ from storage.models import Claim as ClaimRow
 from storage.models import ClaimDirection, ClaimStatus
 from storage.repositories import claims_of
 
-__all__ = ["score_sitting", "show_summary"]
+__all__ = ["score_sitting", "self_assessed", "show_summary"]
 
 
 @on_press(writes=False)
@@ -43,14 +45,21 @@ def show_summary(work: Work, sitting: Sitting, data: CallbackData) -> None:
 
 
 def score_sitting(sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
-    """Scores the secretary's own answers and declared claims, before any review.
-
-    A claim still waiting for its reason, or one the town rejected, does not count.
-    """
+    """Scores the secretary's own answers and declared claims, before any review."""
     item_ids = {item.id for item in sitting.items}
     answers = {
         item_id: answer for item_id, answer in sitting.marks.answers.items() if item_id in item_ids
     }
+    return score_branch(sitting.rubric, self_assessed(sitting.branch.category, answers, claims))
+
+
+def self_assessed(
+    category: str, answers: Mapping[str, str | Decimal], claims: list[ClaimRow]
+) -> BranchInput:
+    """The secretary's own scoring input: their answers and declared claims, no review.
+
+    A claim still waiting for its reason, or one the town rejected, does not count.
+    """
     counted = [
         claim
         for claim in claims
@@ -66,5 +75,4 @@ def score_sitting(sitting: Sitting, claims: list[ClaimRow]) -> ScoreResult:
         for claim in counted
         if claim.direction == ClaimDirection.DEDUCTION
     )
-    branch = BranchInput(sitting.branch.category, answers, bonus, deductions, None)
-    return score_branch(sitting.rubric, branch)
+    return BranchInput(category, answers, bonus, deductions, None)

@@ -23,10 +23,11 @@ from handlers.callbacks import Kind, make_marker
 from handlers.cards import button, format_points
 from handlers.catalogue import text
 from handlers.context import Context
+from handlers.feedback import self_assessed
 from handlers.outbox import OutgoingMessage
 from handlers.sitting import decode_press, load_sitting, say_locked, show_card_here
 from handlers.uow import Work, run_unit_of_work
-from scoring import BranchInput, Rubric, ScoreResult, score_branch
+from scoring import Rubric, ScoreResult, score_branch
 from storage.models import (
     Assessment,
     AssessmentState,
@@ -39,6 +40,7 @@ from storage.models import (
 )
 from storage.repositories.assessments import answers_of, get_assessment, get_or_create_assessment
 from storage.repositories.cycles import cycle_rubric
+from storage.repositories.evidence import claims_of
 from storage.repositories.reminders import (
     NOT_SUBMITTED_STATES,
     PlanReport,
@@ -46,7 +48,7 @@ from storage.repositories.reminders import (
     later_reminder_due,
     plan_deliveries,
 )
-from storage.repositories.roles import secretaries_of_town
+from storage.repositories.roles import secretaries_of_town, town_reviewers
 from storage.repositories.status import town_progress
 from storage.schedule import last_day
 
@@ -129,14 +131,15 @@ class _Target:
 def _self_score(
     session: Session, rubric: Rubric, category: str, assessment_id: int
 ) -> ScoreResult:
-    """Scores the secretary's own answers so far (no claims, no review)."""
+    """Scores the secretary's own answers and declared claims so far, as the summary does."""
     item_ids = {item.id for item in rubric.items_for(category)}
     answers = {
         item_id: answer
         for item_id, answer in answers_of(session, assessment_id).items()
         if item_id in item_ids
     }
-    return score_branch(rubric, BranchInput(category, answers))
+    claims = claims_of(session, assessment_id)
+    return score_branch(rubric, self_assessed(category, answers, claims))
 
 
 def _missing_lines(rubric: Rubric, result: ScoreResult) -> str:
@@ -237,15 +240,23 @@ def render_digest(
         return None
     if cycle.deadline_at.isoformat() != delivery.payload.get("deadline_at"):
         return None
+    # A reviewer whose role was revoked since the plan is no longer told the town's progress.
+    if delivery.recipient_telegram_id not in town_reviewers(session, cycle.town_id):
+        return None
     town = session.get_one(Town, cycle.town_id)
-    counts = dict.fromkeys(("submitted", "in_progress", "not_started", "overdue", "not_bound"), 0)
+    counts = dict.fromkeys(
+        ("submitted", "returned", "in_progress", "not_started", "overdue", "not_bound"), 0
+    )
     behind: list[str] = []
     for progress in town_progress(session, town.id, cycle.id):
         state = progress.state
-        if state is not None and state not in NOT_SUBMITTED_STATES:
+        if state == AssessmentState.RETURNED:
+            # Returned for revision: behind until the secretary submits again.
+            where = "returned"
+        elif state is not None and state not in NOT_SUBMITTED_STATES:
             counts["submitted"] += 1
             continue
-        if not progress.bound:
+        elif not progress.bound:
             where = "not_bound"
         elif state == AssessmentState.OVERDUE:
             where = "overdue"
@@ -266,6 +277,7 @@ def render_digest(
         behind=_behind_lines(behind),
         unreachable=_unreachable_lines(session, town.id),
         submitted=counts["submitted"],
+        returned=counts["returned"],
         in_progress=counts["in_progress"],
         not_started=counts["not_started"],
         overdue=counts["overdue"],

@@ -24,7 +24,7 @@ from scoring import Rubric
 from storage.models import Assessment, AssessmentState, Branch, Cycle, Delivery
 from storage.repositories.cycles import cycle_rubric
 from storage.repositories.results import final_score, last_year_stars
-from storage.repositories.roles import secretary_branch
+from storage.repositories.roles import secretaries_of_town, secretary_branch
 
 __all__ = ["render_result", "show_lost_points"]
 
@@ -61,6 +61,11 @@ def render_result(session: Session, delivery: Delivery, now: datetime) -> Outgoi
         return None
     cycle = session.get_one(Cycle, assessment.cycle_id)
     branch = session.get_one(Branch, assessment.branch_id)
+    # Only to a secretary still bound to the branch: one replaced since the naming is not.
+    if delivery.recipient_telegram_id not in secretaries_of_town(session, branch.town_id).get(
+        branch.id, []
+    ):
+        return None
     rubric = cycle_rubric(cycle)
     result = final_score(session, assessment)
     stars = assessment.final_stars

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from storage.engine import is_sqlite
 
-__all__ = ["BackupError", "backup_sqlite", "restore_sqlite", "sqlite_path"]
+__all__ = ["BackupError", "backup_sqlite", "check_backup", "restore_sqlite", "sqlite_path"]
 
 # Whole database in one step: a snapshot of one instant, not a copy that chases the writer.
 _ALL_PAGES = -1
@@ -73,13 +73,28 @@ def restore_sqlite(backup: Path, target: Path) -> str:
     Raises:
         BackupError: `backup` is missing, not a SQLite file, damaged, or not pingxing's.
     """
-    if not backup.is_file():
-        raise BackupError(f"no backup file at {backup}")
-    with closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)) as saved:
+    with _open_backup(backup) as saved:
         revision = _pingxing_revision(saved, backup)
         with closing(sqlite3.connect(target)) as live:
             saved.backup(live, pages=_ALL_PAGES)
     return revision
+
+
+def check_backup(backup: Path) -> str:
+    """The migration revision of the pingxing database in `backup`, read without changing it.
+
+    Raises:
+        BackupError: as `restore_sqlite` would, before anything is replaced.
+    """
+    with _open_backup(backup) as saved:
+        return _pingxing_revision(saved, backup)
+
+
+def _open_backup(backup: Path) -> closing[sqlite3.Connection]:
+    """A read-only connection to the backup file; BackupError when there is none."""
+    if not backup.is_file():
+        raise BackupError(f"no backup file at {backup}")
+    return closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True))
 
 
 def _pingxing_revision(connection: sqlite3.Connection, path: Path) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -133,11 +133,14 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
 
-def parse_deadline(text: str, year: int, today: date | None = None) -> datetime:
-    """Reads a cycle's self-assessment deadline: a day `YYYY-MM-DD` (passed at the next midnight,
-    Beijing time) or a local time `YYYY-MM-DDTHH:MM` (`storage.schedule.parse_deadline`).
+def parse_deadline(
+    text: str, year: int, today: date | None = None, zone: tzinfo = SHANGHAI
+) -> datetime:
+    """Reads a cycle's self-assessment deadline in `zone` (PINGXING_TIMEZONE): a day `YYYY-MM-DD`
+    (passed at the next local midnight) or a local time `YYYY-MM-DDTHH:MM`
+    (`storage.schedule.parse_deadline`).
 
-    The day may not be in the past (`today`, Beijing's date when None), and must fall in the
+    The day may not be in the past (`today`, the zone's date when None), and must fall in the
     cycle's `year` or by the end of March of the next.
 
     Raises:
@@ -147,17 +150,17 @@ def parse_deadline(text: str, year: int, today: date | None = None) -> datetime:
     from storage.schedule import parse_deadline as read_deadline
 
     try:
-        deadline = read_deadline(text, SHANGHAI)
+        deadline = read_deadline(text, zone)
     except ScheduleError:
         raise BadInput(
             f"--deadline must be a date like {year}-12-31, got {excerpt(text)}"
         ) from None
-    day = last_day(deadline, SHANGHAI)
-    today = today or datetime.now(SHANGHAI).date()
+    day = last_day(deadline, zone)
+    today = today or datetime.now(zone).date()
     earliest = max(date(year, 1, 1), today)
     latest = date(year + 1, LATEST_DEADLINE_MONTH + 1, 1) - timedelta(days=1)
     if day < today:
-        raise BadInput(f"--deadline {day} is in the past (today is {today} in Beijing)")
+        raise BadInput(f"--deadline {day} is in the past (today is {today} in {zone})")
     if not earliest <= day <= latest:
         raise BadInput(
             f"--deadline {day} does not fit the {year} cycle: give a day from {earliest} "
@@ -185,12 +188,12 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def local_deadline(instant: datetime) -> str:
-    """A deadline as Beijing time to the minute; the end of a day reads `YYYY-MM-DD 24:00`."""
-    local = instant.astimezone(SHANGHAI)
+def local_deadline(instant: datetime, zone: tzinfo = SHANGHAI) -> str:
+    """A deadline as local time to the minute; the end of a day reads `YYYY-MM-DD 24:00`."""
+    local = instant.astimezone(zone)
     if local.time() == time(0):
         return f"{local.date() - timedelta(days=1)} 24:00"
-    return local_time(instant)
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def local_time(instant: datetime | None) -> str:

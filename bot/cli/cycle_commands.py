@@ -62,7 +62,7 @@ def cycle_open(
         str,
         typer.Option(
             "--deadline",
-            help="Last day for self-assessment, YYYY-MM-DD (Beijing time, end of day), "
+            help="Last day for self-assessment, YYYY-MM-DD (end of day, PINGXING_TIMEZONE), "
             "in the year or by the end of March of the next.",
         ),
     ],
@@ -76,12 +76,13 @@ def cycle_open(
     database_url: DatabaseOption = None,
 ) -> None:
     """Opens a town's rating year; the rubric is copied in, so later edits to it change nothing."""
-    from bot.cli.deadline_commands import plan_after_change
+    from bot.cli.deadline_commands import plan_after_change, reminder_schedule
     from scoring import RubricError, default_rubric, default_rubric_text, load_rubric
     from storage.repositories import CycleExists, open_cycle
 
+    zone = reminder_schedule().zone
     try:
-        deadline_at = parse_deadline(deadline, year)
+        deadline_at = parse_deadline(deadline, year, zone=zone)
     except BadInput as error:
         fail(str(error))
     days = _reminder_days(reminder_days)
@@ -111,9 +112,8 @@ def cycle_open(
             raise BadInput(str(error)) from None
         plan_after_change(session, cycle)
         return (
-            f"opened {found.name} {year}: deadline {local_deadline(cycle.deadline_at)} Beijing "
-            "time, "
-            f"rubric {cycle.rubric_sha256[:12]}"
+            f"opened {found.name} {year}: deadline {local_deadline(cycle.deadline_at, zone)} "
+            f"{zone} time, rubric {cycle.rubric_sha256[:12]}"
         )
 
     typer.echo(in_transaction(database_url, work))

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from storage.models import Cycle
     from storage.schedule import ReminderSchedule
 
-__all__ = ["register", "send_due_now"]
+__all__ = ["plan_after_change", "register", "reminder_schedule", "send_due_now"]
 
 YearOption = Annotated[int, typer.Option("--year", min=2000, max=2100, help="The rating year.")]
 ReasonOption = Annotated[
@@ -59,15 +59,15 @@ def _settings() -> Settings:
     """The bot's settings from the environment and `.env`, or exit 2 naming what is wrong."""
     from pydantic import ValidationError
 
-    from bot.settings import Settings
+    from bot.settings import Settings, settings_problems
 
     try:
         return Settings()
     except ValidationError as error:
-        fail("; ".join(str(problem["msg"]) for problem in error.errors()))
+        fail("\n".join(settings_problems(error)))
 
 
-def _schedule() -> ReminderSchedule:
+def reminder_schedule() -> ReminderSchedule:
     """The reminder schedule (PINGXING_TIMEZONE, _REMINDER_TIME, _QUIET_HOURS)."""
     return _settings().reminder_schedule
 
@@ -86,7 +86,7 @@ def plan_after_change(session: Session, cycle: Cycle) -> None:
     """Owes the reminders of a cycle just opened or changed (planning is idempotent)."""
     from storage.repositories.reminders import plan_deliveries
 
-    plan_deliveries(session, _schedule(), datetime.now(UTC), cycle)
+    plan_deliveries(session, reminder_schedule(), datetime.now(UTC), cycle)
 
 
 def _reason(value: str) -> str:
@@ -100,6 +100,12 @@ def _reason(value: str) -> str:
 
 def _local(instant: datetime, schedule: ReminderSchedule) -> str:
     return instant.astimezone(schedule.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _days_before(days: int) -> str:
+    if days == 0:
+        return "on the last day"
+    return "1 day before" if days == 1 else f"{days} days before"
 
 
 def _planned(report: Any) -> str:
@@ -125,7 +131,7 @@ def cycle_extend(
     """Moves a cycle's deadline (later, or earlier to correct it); overdue ones answer again."""
     from storage.repositories.reminders import DeadlineError, extend_deadline
 
-    schedule = _schedule()
+    schedule = reminder_schedule()
     deadline_at = _deadline("--deadline", deadline, schedule)
     why = _reason(reason)
 
@@ -134,8 +140,12 @@ def cycle_extend(
         try:
             report = extend_deadline(session, cycle, deadline_at, why, schedule, datetime.now(UTC))
         except DeadlineError as error:
-            raise BadInput(f"--deadline {local_deadline(deadline_at)}: {error}") from None
-        return [f"{town} {year}: deadline {local_deadline(deadline_at)}", _planned(report)]
+            shown = local_deadline(deadline_at, schedule.zone)
+            raise BadInput(f"--deadline {shown}: {error}") from None
+        return [
+            f"{town} {year}: deadline {local_deadline(deadline_at, schedule.zone)}",
+            _planned(report),
+        ]
 
     for line in in_transaction(database_url, work):
         typer.echo(line)
@@ -159,7 +169,7 @@ def cycle_reopen(
     from storage.repositories import find_branch
     from storage.repositories.reminders import DeadlineError, reopen_branch
 
-    schedule = _schedule()
+    schedule = reminder_schedule()
     until_at = _deadline("--until", until, schedule)
     why = _reason(reason)
 
@@ -176,9 +186,10 @@ def cycle_reopen(
                 session, cycle, target, until_at, why, schedule, datetime.now(UTC)
             )
         except DeadlineError as error:
-            raise BadInput(str(error)) from None
+            shown = local_deadline(until_at, schedule.zone)
+            raise BadInput(f"--until {shown}: {error}") from None
         return [
-            f"{target.name} {year}: takes answers until {local_deadline(until_at)}",
+            f"{target.name} {year}: takes answers until {local_deadline(until_at, schedule.zone)}",
             _planned(report),
         ]
 
@@ -233,7 +244,7 @@ def remind(
         print_json(rows)
         return
     for row in rows:
-        days = "" if row["days"] is None else f"\t{row['days']} days before"
+        days = "" if row["days"] is None else f"\t{_days_before(row['days'])}"
         typer.echo(f"{row['due_at']}\t{row['kind']}\tto {row['recipient_telegram_id']}{days}")
     if not rows:
         typer.echo("nothing owed", err=True)

@@ -21,15 +21,13 @@ def doctor() -> None:
     from pydantic import ValidationError
 
     from bot.doctor import diagnose
-    from bot.settings import Settings
+    from bot.settings import Settings, settings_problems
 
     try:
         settings = Settings()
     except ValidationError as error:
-        for problem in error.errors():
-            field = ".".join(str(part) for part in problem["loc"]) or "settings"
-            variable = f"PINGXING_{field.upper()}" if problem["loc"] else "settings"
-            typer.echo(f"PROBLEM settings: {variable}: {problem['msg']}", err=True)
+        for line in settings_problems(error):
+            typer.echo(f"PROBLEM settings: {line}", err=True)
         fail("fix the settings above in .env or the environment, then run pingxing doctor again")
     findings = asyncio.run(diagnose(settings))
     for finding in findings:
@@ -60,11 +58,12 @@ def db_restore(
     database_url: DatabaseOption = None,
 ) -> None:
     """Replaces the SQLite database's content with FILE; stop the bot first."""
-    from storage.backup import BackupError, restore_sqlite, sqlite_path
+    from storage.backup import BackupError, check_backup, restore_sqlite, sqlite_path
     from storage.engine import default_database_url
 
     try:
         target = sqlite_path(database_url or default_database_url())
+        check_backup(file)
     except BackupError as problem:
         fail(str(problem))
     if not yes:

@@ -22,12 +22,13 @@ def run() -> None:
     """
     from pydantic import ValidationError
 
-    from bot.settings import Settings
+    from bot.settings import Settings, settings_problems
 
     try:
         settings = Settings()
     except ValidationError as error:
-        typer.echo(f"设置有误 / invalid settings:\n{error}", err=True)
+        for line in settings_problems(error):
+            typer.echo(f"设置有误 / invalid setting: {line}", err=True)
         raise typer.Exit(EXIT_CONFIGURATION) from None
     if settings.bot_token is None:
         typer.echo(

@@ -155,14 +155,14 @@ def plan_deliveries(
         for owed in wanted:
             key = (owed.kind.value, owed.recipient, owed.due_key)
             # Rows already due are not owed again: a secretary bound late gets the rest.
-            if (
-                key not in existing
-                and owed.due_at >= now
-                and owe_delivery(
+            if owed.due_at < now:
+                continue
+            if key not in existing:
+                report.owed += owe_delivery(
                     session, owed.kind, owed.recipient, owed.due_key, owed.payload, owed.due_at
                 )
-            ):
-                report.owed += 1
+            elif existing[key][1] == DeliveryState.CANCELLED:
+                report.owed += _owe_again(session, existing[key][0])
         report.cancelled += _cancel_unplanned(session, existing, wanted)
         report.results += owe_results(session, planned, now)
     return report
@@ -293,6 +293,20 @@ def _cancel_unplanned(
     return len(stale)
 
 
+def _owe_again(session: Session, delivery_id: int) -> bool:
+    """Owes a cancelled row again: the plan wants it back (a deadline moved back to where it
+    was, a submission returned for revision). A cancelled row was never sent, so sending it
+    now still sends it once."""
+    revived = session.scalar(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.CANCELLED)
+        .values(state=DeliveryState.PENDING)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return revived is not None
+
+
 def extend_deadline(
     session: Session,
     cycle: Cycle,
@@ -351,10 +365,17 @@ def reopen_branch(
     """Lets one branch answer again until `until` (its overdue assessment becomes editable).
 
     Raises:
-        DeadlineError: `until` has passed, or the branch has already submitted.
+        DeadlineError: `until` has passed or is not after the cycle's deadline, or the
+            branch has already submitted.
     """
     if until <= now:
-        raise DeadlineError(f"--until {until.isoformat()} has already passed")
+        raise DeadlineError("that time has already passed")
+    if until <= cycle.deadline_at:
+        # The branch takes answers until the cycle's deadline anyway.
+        raise DeadlineError(
+            "that is not after the cycle's deadline; to move every branch's, use "
+            "pingxing cycle extend"
+        )
     assessment = get_or_create_assessment(session, branch.id, cycle.id, now)
     if assessment.state not in NOT_SUBMITTED_STATES:
         raise DeadlineError(

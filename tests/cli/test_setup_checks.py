@@ -270,8 +270,14 @@ def test_a_deadline_is_the_end_of_a_day_in_the_year_or_early_the_next(text, expe
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("0001-01-01", "--deadline 0001-01-01 is in the past (today is 2026-11-30 in Beijing)"),
-        ("2026-11-29", "--deadline 2026-11-29 is in the past (today is 2026-11-30 in Beijing)"),
+        (
+            "0001-01-01",
+            "--deadline 0001-01-01 is in the past (today is 2026-11-30 in Asia/Shanghai)",
+        ),
+        (
+            "2026-11-29",
+            "--deadline 2026-11-29 is in the past (today is 2026-11-30 in Asia/Shanghai)",
+        ),
         (
             "2027-04-01",
             "--deadline 2027-04-01 does not fit the 2026 cycle: give a day from 2026-11-30 "

@@ -106,12 +106,22 @@ def test_restore_brings_back_exactly_what_the_backup_held(sqlite_url: str, tmp_p
         (["db", "backup", "{tmp}/exists"], "{tmp}/exists already exists: choose a new file name"),
         (["db", "restore", "{tmp}/nothing", "--yes"], "no backup file at {tmp}/nothing"),
         (["db", "restore", "{tmp}/exists", "--yes"], "{tmp}/exists is not a pingxing SQLite"),
+        # Without --yes the file is checked before the question is asked.
+        (["db", "restore", "{tmp}/nothing"], "no backup file at {tmp}/nothing"),
+        (["db", "restore", "{tmp}/exists"], "{tmp}/exists is not a pingxing SQLite"),
         (
             ["db", "backup", "{tmp}/x", "--database-url", "postgresql+asyncpg://h/pingxing"],
             "this database is not SQLite: back PostgreSQL up with pg_dump",
         ),
     ],
-    ids=["backup-over-a-file", "restore-missing", "restore-not-a-database", "postgresql"],
+    ids=[
+        "backup-over-a-file",
+        "restore-missing",
+        "restore-not-a-database",
+        "restore-missing-unasked",
+        "restore-not-a-database-unasked",
+        "postgresql",
+    ],
 )
 def test_bad_backup_and_restore_requests_exit_2_and_change_nothing(
     sqlite_url: str, tmp_path: Path, args: list[str], expected: str

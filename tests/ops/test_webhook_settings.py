@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,3 +58,27 @@ def test_without_a_webhook_url_the_bot_polls_and_needs_no_secret() -> None:
     configured = settings()
 
     assert (configured.webhook_url, configured.webhook_secret) == (None, None)
+
+
+@pytest.mark.parametrize("command", [["run"], ["doctor"], ["remind", "--town", "温店镇"]])
+def test_a_bad_setting_is_one_line_naming_the_variable_and_never_its_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PINGXING_WEBHOOK_URL", URL)
+    monkeypatch.setenv("PINGXING_WEBHOOK_SECRET", "almost-right secret")
+    monkeypatch.setenv("PINGXING_SEND_RATE", "40")
+
+    result = CliRunner().invoke(app, command)
+
+    problems = [line for line in result.stderr.splitlines() if "PINGXING_" in line]
+    assert result.exit_code == 2
+    assert "almost-right secret" not in result.output
+    assert sorted(line[line.index("PINGXING_") :] for line in problems) == [
+        "PINGXING_SEND_RATE: Input should be less than or equal to 30",
+        "PINGXING_WEBHOOK_SECRET: use 1 to 256 characters of A-Z, a-z, 0-9, _ and -",
+    ]

@@ -204,26 +204,51 @@ async def test_a_new_deadline_must_differ_from_the_current_one_and_lie_ahead(
         await town.run(extend)
 
 
-async def test_a_deadline_opened_too_late_is_corrected_earlier_and_replanned(
-    town: Town2026,
-) -> None:
-    await town.run(lambda session: plan_deliveries(session, SCHEDULE, NOW))
-    earlier = DEADLINE - timedelta(days=7)
+async def move_deadline(town: Town2026, deadline: datetime, reason: str):  # type: ignore[no-untyped-def]
+    """Runs `extend_deadline` on the town's cycle at NOW; returns its plan report."""
 
-    def correct(session: Session):  # type: ignore[no-untyped-def]
+    def change(session: Session):  # type: ignore[no-untyped-def]
         cycle = session.get_one(Cycle, town.cycle_id)
-        return extend_deadline(session, cycle, earlier, "截止日期录入有误", SCHEDULE, NOW)
+        return extend_deadline(session, cycle, deadline, reason, SCHEDULE, NOW)
 
-    await town.run(correct)
+    return await town.run(change)
 
-    owed = sorted(
+
+async def east_pending_reminders(town: Town2026) -> list[datetime]:
+    """When the reminders still owed to 东村党支部's secretary are due."""
+    return sorted(
         row.due_at
         for row in await town.deliveries()
         if row.kind == DeliveryKind.REMINDER
         and row.recipient_telegram_id == 1001
         and row.state == DeliveryState.PENDING
     )
-    assert owed == [datetime(2026, 12, day, 1, 0, tzinfo=UTC) for day in (10, 17, 21, 23, 24)]
+
+
+async def test_a_deadline_opened_too_late_is_corrected_earlier_and_replanned(
+    town: Town2026,
+) -> None:
+    await town.run(lambda session: plan_deliveries(session, SCHEDULE, NOW))
+
+    await move_deadline(town, DEADLINE - timedelta(days=7), "截止日期录入有误")
+
+    assert await east_pending_reminders(town) == [
+        datetime(2026, 12, day, 1, 0, tzinfo=UTC) for day in (10, 17, 21, 23, 24)
+    ]
+
+
+async def test_extending_and_then_moving_back_owes_the_first_deadlines_reminders_again(
+    town: Town2026,
+) -> None:
+    await town.run(lambda session: plan_deliveries(session, SCHEDULE, NOW))
+
+    await move_deadline(town, NEW_DEADLINE, "延期")
+    report = await move_deadline(town, DEADLINE, "延期后恢复")
+
+    assert (report.owed, report.cancelled) == (17, 17)
+    assert await east_pending_reminders(town) == [
+        datetime(2026, 12, day, 1, 0, tzinfo=UTC) for day in (17, 24, 28, 30, 31)
+    ]
 
 
 async def test_reopening_one_branch_lets_it_answer_until_then_and_replans_its_reminders(

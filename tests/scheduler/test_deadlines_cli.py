@@ -62,6 +62,34 @@ def test_opening_a_cycle_owes_the_bound_secretary_five_reminders_and_a_notice(
     assert states(sqlite_url) == {DeliveryState.PENDING: 6}
 
 
+def test_a_deadline_is_read_and_shown_in_the_configured_timezone(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINGXING_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("PINGXING_TIMEZONE", "Asia/Urumqi")  # UTC+6
+    runner = CliRunner()
+    assert runner.invoke(app, ["org", "import", str(SAMPLE)]).exit_code == 0
+
+    opened = runner.invoke(
+        app, ["cycle", "open", "--town", TOWN, "--year", "2099", "--deadline", "2099-12-31"]
+    )
+    extended = runner.invoke(
+        app,
+        ["cycle", "extend", "--town", TOWN, "--year", "2099", "--deadline", "2100-01-10",
+         "--reason", "延期"],
+    )  # fmt: skip
+
+    def deadline(session):  # type: ignore[no-untyped-def]
+        from storage.models import Cycle
+
+        return session.scalar(select(Cycle.deadline_at))
+
+    assert opened.exit_code == 0, opened.output
+    assert "deadline 2099-12-31 24:00 Asia/Urumqi time" in opened.output
+    assert extended.output.splitlines()[0] == "温店镇 2099: deadline 2100-01-10 24:00"
+    assert query(sqlite_url, deadline) == datetime(2100, 1, 10, 18, 0, tzinfo=UTC)
+
+
 def test_extending_cancels_the_old_reminders_owes_new_ones_and_audits_the_reason(
     cli, sqlite_url
 ) -> None:
@@ -120,6 +148,22 @@ def test_remind_lists_what_is_owed_next_in_local_time(cli) -> None:
     ]
 
 
+def test_remind_prints_one_line_a_message_with_the_days_before_the_deadline(cli) -> None:
+    shown = cli("remind", "--town", TOWN)
+
+    assert (shown.exit_code, shown.stdout.splitlines()) == (
+        0,
+        [
+            "2099-12-17 09:00\treminder\tto 556\t14 days before",
+            "2099-12-24 09:00\treminder\tto 556\t7 days before",
+            "2099-12-28 09:00\treminder\tto 556\t3 days before",
+            "2099-12-30 09:00\treminder\tto 556\t1 day before",
+            "2099-12-31 09:00\treminder\tto 556\ton the last day",
+            "2100-01-01 09:00\toverdue\tto 556",
+        ],
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -148,6 +192,17 @@ def test_remind_lists_what_is_owed_next_in_local_time(cli) -> None:
             ("cycle", "reopen", "--town", TOWN, "--year", "2099", "--branch", "北村党支部",
              "--until", "2100-01-05", "--reason", "x"),
             "--branch: town 温店镇 has no branch '北村党支部'",
+        ),
+        (
+            ("cycle", "reopen", "--town", TOWN, "--year", "2099", "--branch", "东村党支部",
+             "--until", "2099-12-20", "--reason", "x"),
+            "--until 2099-12-20 24:00: that is not after the cycle's deadline; to move every "
+            "branch's, use pingxing cycle extend",
+        ),
+        (
+            ("cycle", "reopen", "--town", TOWN, "--year", "2099", "--branch", "东村党支部",
+             "--until", "2020-01-05", "--reason", "x"),
+            "--until 2020-01-05 24:00: that time has already passed",
         ),
         (
             ("remind", "--town", TOWN, "--send-now"),

@@ -16,7 +16,15 @@ from storage.repositories import submit_assessment
 from storage.repositories.deliveries import claim_due_deliveries, mark_sent
 from storage.repositories.reminders import plan_deliveries
 from tests.handlers.conftest import NOW, snapshot
-from tests.scheduler.deadline_town import EAST, OFFICE, REVIEWER, SCHEDULE, SHANGHAI, Town2026
+from tests.scheduler.deadline_town import (
+    EAST,
+    OFFICE,
+    REVIEWER,
+    SCHEDULE,
+    SHANGHAI,
+    WEST,
+    Town2026,
+)
 
 reminder = partial(render_reminder, zone=SHANGHAI)
 overdue = partial(render_overdue, zone=SHANGHAI)
@@ -43,7 +51,7 @@ async def test_a_reminder_says_days_left_progress_the_provisional_star_and_the_b
     assert lines[:3] == [
         "⏰ 评星定级自评提醒 · 东村党支部",
         "2026 年度自评截止时间：2026年12月31日 24:00（还剩 3 天）",
-        "进度：已答 2/38 项，预估星级：一星级",
+        "进度：已答 2/38 项，预估星级：一星级（假设评议得分等于基础项百分制得分）",
     ]
     assert lines[3] == text("reminders.missing_heading")
     assert len([line for line in lines if line.startswith("· ")]) == 3
@@ -53,6 +61,37 @@ async def test_a_reminder_says_days_left_progress_the_provisional_star_and_the_b
     data = decode(message.keyboard.inline_keyboard[0][0].callback_data)
     east = await town.assessment(EAST)
     assert (data.kind, data.assessment_id) == (Kind.RESUME, east.id)
+
+
+async def test_a_reminders_provisional_star_counts_the_declared_deduction_as_the_summary_does(
+    town: Town2026,
+) -> None:
+    from decimal import Decimal
+
+    from scoring import default_rubric
+    from storage.models import AnswerSource, ClaimDirection
+    from storage.repositories import add_claim, set_answer
+
+    row = await planned(town, DeliveryKind.REMINDER, 1001, days=3)
+    east = await town.assessment(EAST)
+    assert east is not None
+
+    def all_full_and_a_deduction(session: Session) -> None:
+        for item in default_rubric().items_for("rural"):
+            set_answer(session, east.id, item.id, "full", AnswerSource.SELF, None, NOW)
+        add_claim(
+            session, east.id, ClaimDirection.DEDUCTION, "major_incident", Decimal(20), "舆情",
+            None, NOW,
+        )  # fmt: skip
+
+    await town.run(all_full_and_a_deduction)
+    message = await town.render(reminder, row.id, THREE_DAYS_BEFORE)
+
+    # 100 − 20 at 70% and a review assumed at 100: 86, and a deduction bars five stars anyway.
+    assert message is not None
+    assert message.text.splitlines()[2] == (
+        "进度：已答 38/38 项，预估星级：四星级（假设评议得分等于基础项百分制得分）"
+    )
 
 
 async def test_a_reminder_to_a_secretary_who_has_not_started_starts_at_the_first_item(
@@ -132,7 +171,8 @@ async def test_the_digest_counts_the_branches_names_those_behind_and_the_unreach
     assert message is not None
     assert message.text.splitlines() == [
         "📊 城关镇 2026 年度评星定级进度（截止时间：2026年12月31日 24:00，还剩 3 天）",
-        "已申报 1 个，自评中 1 个，未开始 1 个，逾期未申报 0 个，书记未绑定 1 个（共 4 个党支部）",
+        "已申报 1 个，退回修改 0 个，自评中 1 个，未开始 1 个，逾期未申报 0 个，书记未绑定 1 个"
+        "（共 4 个党支部）",
         "尚未申报：",
         "· 东村党支部（自评中，已答 2 项）",
         "· 南村党支部（书记未绑定）",
@@ -140,6 +180,46 @@ async def test_the_digest_counts_the_branches_names_those_behind_and_the_unreach
         "无法送达（书记已屏蔽或停用机器人，请另行通知）：",
         "· 镇机关党支部",
     ]
+
+
+async def test_the_digest_counts_a_submission_returned_for_revision_as_behind(
+    town: Town2026,
+) -> None:
+    from storage.models import Assessment, AssessmentState
+
+    row = await planned(town, DeliveryKind.DIGEST, REVIEWER, days=3)
+    west = await town.assessment(WEST)
+    assert west is not None
+
+    def returned(session: Session) -> None:
+        session.get_one(Assessment, west.id).state = AssessmentState.RETURNED
+
+    await town.run(returned)
+    message = await town.render(digest, row.id, THREE_DAYS_BEFORE)
+
+    assert message is not None
+    lines = message.text.splitlines()
+    assert lines[1] == (
+        "已申报 0 个，退回修改 1 个，自评中 1 个，未开始 1 个，逾期未申报 0 个，书记未绑定 1 个"
+        "（共 4 个党支部）"
+    )
+    assert "· 西村党支部（已退回修改，待重新申报）" in lines
+
+
+async def test_a_digest_is_not_sent_to_a_reviewer_whose_role_was_revoked(town: Town2026) -> None:
+    from storage.models import Person, Role
+    from storage.repositories.roles import revoke_role
+
+    row = await planned(town, DeliveryKind.DIGEST, REVIEWER, days=3)
+
+    def revoke(session: Session) -> None:
+        reviewer = session.query(Person).filter_by(telegram_id=REVIEWER).one()
+        delivery = session.get_one(Delivery, row.id)
+        revoke_role(session, reviewer, Role.TOWN, delivery.payload["town_id"], NOW)
+
+    await town.run(revoke)
+
+    assert await town.render(digest, row.id, THREE_DAYS_BEFORE) is None
 
 
 async def test_continuing_from_a_reminder_opens_the_card_where_the_secretary_stopped(

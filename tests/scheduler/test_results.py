@@ -156,6 +156,24 @@ async def test_a_result_no_longer_named_is_not_sent(town: Town2026) -> None:
     assert await town.render(render_result, row.id, NAMED_AT) is None
 
 
+async def test_a_result_is_not_sent_to_a_secretary_no_longer_bound_to_the_branch(
+    town: Town2026,
+) -> None:
+    from storage.models import Person, Role
+    from storage.repositories.roles import revoke_role
+
+    await name_west(town)
+    (row,) = await town.deliveries(kind=DeliveryKind.RESULT)
+
+    def unbind(session: Session) -> None:
+        secretary = session.query(Person).filter_by(telegram_id=1002).one()
+        revoke_role(session, secretary, Role.SECRETARY, town.branch_id(WEST), NOW)
+
+    await town.run(unbind)
+
+    assert await town.render(render_result, row.id, NAMED_AT) is None
+
+
 async def test_the_result_button_lists_item_by_item_where_points_were_lost(
     town: Town2026,
 ) -> None:
