@@ -182,6 +182,7 @@ def _register_handlers(application: PingxingApplication) -> None:
         # The town officer's review (镇党委考评); typed input acts on the branch page opened last.
         "review": review.start_review,
         "score": review_input.enter_score,
+        "rescore": review_input.rescore_open_item,
         "return": review_input.return_branch,
         "claim": review_input.decide_declared_claim,
         "deduct": review_input.record_review_deduction,

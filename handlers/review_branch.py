@@ -193,11 +193,11 @@ def branch_screen(work: Work, officer: Officer, assessment: Assessment) -> Scree
 
 def _item_number(officer: Officer, assessment: Assessment, raw: str) -> int | None:
     """The 1-based item number, if it names one of the branch's items."""
-    count = len(officer.rubric.items_for(_branch_category(officer, assessment)))
+    count = len(officer.rubric.items_for(branch_category(officer, assessment)))
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= count else None
 
 
-def _branch_category(officer: Officer, assessment: Assessment) -> str:
+def branch_category(officer: Officer, assessment: Assessment) -> str:
     """The category of the assessment's branch (read in the officer's transaction)."""
     category = officer.session.scalar(
         select(Branch.category).where(Branch.id == assessment.branch_id)
@@ -218,7 +218,7 @@ def show_item(work: Work, data: CallbackData, officer: Officer, assessment: Asse
 def item_screen(work: Work, officer: Officer, assessment: Assessment, number: int) -> Screen:
     """The reviewer's card for item `number` (1-based)."""
 
-    items = officer.rubric.items_for(_branch_category(officer, assessment))
+    items = officer.rubric.items_for(branch_category(officer, assessment))
     item = items[number - 1]
     own = answers_of(work.session, assessment.id).get(item.id)
     checked = answers_of(work.session, assessment.id, AnswerSource.REVIEWER).get(item.id)
@@ -295,7 +295,7 @@ def rescore(work: Work, data: CallbackData, officer: Officer, assessment: Assess
     if number is None:
         refuse(work)
         return
-    item = officer.rubric.items_for(_branch_category(officer, assessment))[number - 1]
+    item = officer.rubric.items_for(branch_category(officer, assessment))[number - 1]
     offered = {format_points((item.points * s).quantize(Decimal("0.01"))) for s in RESCORE_SHARES}
     if data.arg(1) not in offered:
         refuse(work)

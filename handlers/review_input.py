@@ -1,4 +1,4 @@
-"""What a town officer types in /review: `/score`, `/return`, `/claim`, `/deduct`.
+"""What a town officer types in /review: `/score`, `/rescore`, `/return`, `/claim`, `/deduct`.
 
 No callback-data kinds: commands only. They act on the officer's open branch (the last branch
 page opened, kept in the database), after checking the town role on that branch's town again.
@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from handlers.cards import format_points
 from handlers.catalogue import text
 from handlers.review import ButtonCallback, Officer, checked_callback, officer_for
-from handlers.review_branch import branch_screen
+from handlers.review_branch import branch_category, branch_screen
 from handlers.uow import SendMessage, Work
 from storage.models import Assessment, Cycle, Role
 from storage.repositories import find_person, list_roles
@@ -25,12 +25,19 @@ from storage.repositories.review import (
     decide_claim,
     enter_review_score,
     record_deduction,
+    rescore_item,
     return_for_revision,
 )
 from storage.repositories.review_focus import focus_of
 from storage.repositories.town_review import town_review
 
-__all__ = ["decide_declared_claim", "enter_score", "record_review_deduction", "return_branch"]
+__all__ = [
+    "decide_declared_claim",
+    "enter_score",
+    "record_review_deduction",
+    "rescore_open_item",
+    "return_branch",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +128,37 @@ def enter_score(work: Work, officer: Officer, assessment: Assessment) -> None:
 
     if _act(work, enter):
         _done(work, officer, assessment, "review.score_saved")
+
+
+@on_open_branch
+def rescore_open_item(work: Work, officer: Officer, assessment: Assessment) -> None:
+    """Sets an item's reviewed score to any value to the cent: `/rescore 3 2.75`.
+
+    The item card's buttons offer the usual shares of an item's points; this takes the rest.
+    """
+    words = _words(work)
+    items = officer.rubric.items_for(branch_category(officer, assessment))
+    number = int(words[0]) if words and words[0].isdigit() else 0
+    score = _number(words[1]) if len(words) == 2 else None
+    if not 1 <= number <= len(items) or score is None:
+        work.say("review.rescore_usage", count=len(items))
+        return
+    item = items[number - 1]
+
+    def set_score() -> None:
+        rescore_item(
+            work.session,
+            assessment.id,
+            officer.rubric,
+            item.id,
+            score,
+            officer.person_id,
+            work.now,
+        )
+
+    if _act(work, set_score):
+        work.say("review.rescore_saved", number=number, score=format_points(score))
+        work.reply(SendMessage(work.chat_id, branch_screen(work, officer, assessment)))
 
 
 def _ballots(officer: Officer, words: list[str]) -> dict[str, int] | None:

@@ -248,6 +248,29 @@ async def test_a_deduction_is_typed_with_its_kind_points_and_reason(
     assert claims == [("deduction", "major_incident", Decimal(20), "发生舆情事件")]
 
 
+async def test_an_item_is_rescored_to_the_cent_by_a_typed_command(
+    bot: Harness, secretary: FakeUser
+) -> None:
+    ids = await reviewing(bot, secretary)
+    await open_branch(bot)
+    await bot.send(OFFICER, "/rescore 1")
+    usage = bot.last(OFFICER).text
+    await bot.send(OFFICER, "/rescore 1 4.01")
+    over_full_marks = bot.last(OFFICER).text
+    await bot.send(OFFICER, "/rescore 1 3.75")
+    replies = [m.text for m in bot.api.chat_messages(OFFICER.id) if m.from_bot]
+    saved, page = replies[-2], replies[-1] or ""
+
+    answers = await bot.database.run(
+        lambda s: repo.answers_of(s, ids["东村党支部"], "reviewer")  # type: ignore[arg-type]
+    )
+    assert usage == text("review.rescore_usage", count=38)
+    assert over_full_marks == text("review.action_failed")
+    assert saved == text("review.rescore_saved", number=1, score="3.75")
+    assert page.startswith("东村党支部（农村党支部）")
+    assert answers == {"team.study": Decimal("3.75")}
+
+
 async def test_the_evidence_is_sent_again_by_its_stored_file_id(
     bot: Harness, secretary: FakeUser
 ) -> None:
