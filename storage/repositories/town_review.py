@@ -390,16 +390,13 @@ def _apply_tie_decisions(
             and decision.stars == outcome.stars
         ):
             by_level.setdefault(outcome.stars, []).append(outcome.branch_id)
+    category_of = {str(review.branch.id): review.branch.category for review in reviews}
     for level, candidates in by_level.items():
-        holders = sum(1 for o in quota.outcomes if o.stars_after_quota == level)
-        room = quota.limits.get(level, 0) - holders
-        if len(candidates) <= room:
+        problem = _over_places(quota, level, candidates, category_of)
+        if problem is None:
             kept.update(candidates)
         else:
-            problems.append(
-                f"the committee kept {len(candidates)} tied branches at {level} stars "
-                f"but {max(room, 0)} places are left: decide again"
-            )
+            problems.append(problem)
     rows = []
     for review in reviews:
         outcome = after[str(review.branch.id)]
@@ -415,6 +412,33 @@ def _apply_tie_decisions(
             reasons.append(outcome.reason)
         rows.append(FinalRow(review, outcome.stars, stars, tuple(reasons), outcome.tie_at_cutoff))
     return rows, problems
+
+
+def _over_places(
+    quota: Any, level: int, candidates: list[str], category_of: dict[str, str]
+) -> str | None:
+    """Why keeping the tied `candidates` at `level` would pass a share; None when it would not.
+
+    The level's share of all branches and each category's share within its branches (issue 9's
+    shares per category) both bound what the committee may keep.
+    """
+    holders = [o.branch_id for o in quota.outcomes if o.stars_after_quota == level]
+    if level in quota.limits:
+        room = quota.limits[level] - len(holders)
+        if len(candidates) > room:
+            return (
+                f"the committee kept {len(candidates)} tied branches at {level} stars "
+                f"but {max(room, 0)} places are left: decide again"
+            )
+    for category, limit in sorted(quota.category_limits.get(level, {}).items()):
+        wanted = sum(1 for branch_id in candidates if category_of[branch_id] == category)
+        room = limit - sum(1 for branch_id in holders if category_of[branch_id] == category)
+        if wanted > room:
+            return (
+                f"the committee kept {wanted} tied {category} branches at {level} stars "
+                f"but {max(room, 0)} places of that category are left: decide again"
+            )
+    return None
 
 
 def _store(

@@ -37,13 +37,15 @@ def seed_town(
     *,
     town: str = "温店镇",
     answer: str = "full",
+    rubric_text: str | None = None,
 ) -> SeededTown:
-    """Adds a town with a 2026 cycle (default rubric), its reviewer (role `town`), and one
-    submitted assessment per branch answered `answer` throughout; the first branch's
-    secretary is bound."""
+    """Adds a town with a 2026 cycle (the default rubric unless `rubric_text` is given), its
+    reviewer (role `town`), and one submitted assessment per branch answered `answer`
+    throughout; the first branch's secretary is bound."""
     county = repo.get_or_create_county(session, "城关县")
     town_row = repo.get_or_create_town(session, county, town)
-    cycle = repo.open_cycle(session, town_row, 2026, DEADLINE, default_rubric_text(), now=NOW)
+    text = rubric_text if rubric_text is not None else default_rubric_text()
+    cycle = repo.open_cycle(session, town_row, 2026, DEADLINE, text, now=NOW)
     reviewer = repo.get_or_create_person(session, REVIEWER + town_row.id - 1, "组织委员")
     repo.grant_role(session, reviewer, Role.TOWN, town_row.id, NOW)
     assessments = {}

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scoring import default_rubric_text
 from storage import repositories as repo
 from storage.models import AuditEntry, ClaimDirection, DecisionKind, ReviewOutcome
 from storage.repositories.review import (
@@ -249,3 +250,43 @@ async def test_finalising_again_updates_the_outcomes_and_audits_every_run(databa
         ({"reviewed_stars": {"甲": 4, "乙": 4}}, {"5": 0}),
     ]
     assert dry_rows == 2
+
+
+async def test_a_tie_decision_may_not_pass_a_category_s_share(database) -> None:
+    # Every branch is rural; rural branches may hold at most 30% of their five-star places
+    # (2 of 7) though the share of all branches would allow every one.
+    shares = default_rubric_text().replace(
+        "quota:\n  5: 0.3\n", "quota:\n  5: {share: 1, categories: {rural: 0.3}}\n"
+    )
+
+    def work(session: Session) -> Any:
+        seeded = seed_town(session, SEVEN, rubric_text=shares)
+        review_all(
+            session,
+            seeded,
+            {"甲": "100", "乙": "90", "丙": "90", "丁": "80", "戊": "50", "己": "50", "庚": "50"},
+        )
+        cycle = cycle_of(session, seeded)
+        for name in ("乙", "丙"):
+            record_decision(
+                session,
+                cycle.id,
+                DecisionKind.TIE,
+                "两个支部都保留",
+                seeded.reviewer_id,
+                NOW,
+                assessment_id=seeded.assessments[name],
+                stars=5,
+            )
+        return finalize_cycle(session, cycle, None, NOW)
+
+    outcome = await database.run(work)
+    assert outcome.problems == [
+        "the committee kept 2 tied rural branches at 5 stars but 1 places of that category are "
+        "left: decide again"
+    ]
+    assert {name: _levels(outcome)[name] for name in "甲乙丙"} == {
+        "甲": (5, ()),
+        "乙": (4, ("tie_at_cutoff",)),
+        "丙": (4, ("tie_at_cutoff",)),
+    }
