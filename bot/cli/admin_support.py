@@ -28,7 +28,9 @@ __all__ = [
     "BadInput",
     "DatabaseOption",
     "JsonOption",
+    "ReasonOption",
     "TownOption",
+    "YearOption",
     "check_telegram_id",
     "excerpt",
     "fail",
@@ -68,6 +70,10 @@ TownOption = Annotated[
     str, typer.Option("--town", help="Town name (镇), or county/town if two counties share it.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")]
+YearOption = Annotated[int, typer.Option("--year", min=2000, max=2100, help="The rating year.")]
+ReasonOption = Annotated[
+    str, typer.Option("--reason", help="Why (kept in the audit trail); required.")
+]
 
 
 class BadInput(Exception):

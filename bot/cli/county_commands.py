@@ -18,7 +18,9 @@ from bot.cli.admin_support import (
     BadInput,
     DatabaseOption,
     JsonOption,
+    ReasonOption,
     TownOption,
+    YearOption,
     excerpt,
     fail,
     in_transaction,
@@ -27,8 +29,6 @@ from bot.cli.admin_support import (
 )
 from bot.cli.procedure_support import (
     BranchOption,
-    ReasonOption,
-    YearOption,
     calendar_lines,
     check_docx,
     count_period,

@@ -19,7 +19,9 @@ from bot.cli.admin_support import (
     BadInput,
     DatabaseOption,
     JsonOption,
+    ReasonOption,
     TownOption,
+    YearOption,
     excerpt,
     fail,
     find_town_or_fail,
@@ -41,11 +43,6 @@ if TYPE_CHECKING:
     from storage.schedule import ReminderSchedule
 
 __all__ = ["plan_after_change", "register", "reminder_schedule", "send_due_now"]
-
-YearOption = Annotated[int, typer.Option("--year", min=2000, max=2100, help="The rating year.")]
-ReasonOption = Annotated[
-    str, typer.Option("--reason", help="Why (kept in the audit trail); required.")
-]
 
 
 def register(app: typer.Typer) -> None:

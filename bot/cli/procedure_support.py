@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BranchOption",
-    "ReasonOption",
-    "YearOption",
     "calendar_lines",
     "check_docx",
     "count_period",
@@ -38,9 +36,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-YearOption = Annotated[int, typer.Option("--year", min=2000, max=2100, help="The rating year.")]
 BranchOption = Annotated[str, typer.Option("--branch", help="Branch name (党支部).")]
-ReasonOption = Annotated[str, typer.Option("--reason", help="The written reason.")]
 
 
 def run_step(step: Callable[[], T]) -> T:

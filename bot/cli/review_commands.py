@@ -24,6 +24,7 @@ from bot.cli.admin_support import (
     DatabaseOption,
     JsonOption,
     TownOption,
+    YearOption,
     fail,
     find_town_or_fail,
     in_transaction,
@@ -44,7 +45,6 @@ review_app = typer.Typer(
     help="镇党委考评: import review scores, record committee decisions.", no_args_is_help=True
 )
 
-YearOption = Annotated[int, typer.Option("--year", min=2000, max=2100, help="The rating year.")]
 
 # The fixed columns' spellings, as `storage.spreadsheet.compare_key` makes them; the ballot
 # and item columns come from the cycle's rubric (ballot labels or keys, item ids).
