@@ -133,10 +133,13 @@ def build_application(
     _register_handlers(application)
     # The jobs are clocks that drive the database: what is owed and when lives there, never
     # only in this process's job store, so any number of processes may run them.
-    upkeep.schedule_pruning(application.job_queue)
-    sweep.schedule_sweep(application.job_queue, settings.sweep_seconds)
-    reminders.schedule_planning(application.job_queue)
-    publicity.schedule_publicity_closing(application.job_queue)
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("no JobQueue: install python-telegram-bot with the job-queue extra")
+    upkeep.schedule_pruning(job_queue)
+    sweep.schedule_sweep(job_queue, settings.sweep_seconds)
+    reminders.schedule_planning(job_queue)
+    publicity.schedule_publicity_closing(job_queue)
     return application
 
 

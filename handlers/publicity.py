@@ -72,10 +72,8 @@ async def close_publicities(context: Context) -> None:
         logger.info("closed %d publicity periods", closed)
 
 
-def schedule_publicity_closing(job_queue: JobQueue[Any] | None) -> None:
+def schedule_publicity_closing(job_queue: JobQueue[Any]) -> None:
     """Registers the hourly closing job; the first run is a minute after start-up."""
-    if job_queue is None:
-        raise RuntimeError("no JobQueue: install python-telegram-bot with the job-queue extra")
     job_queue.run_repeating(
         close_publicities, interval=CLOSE_INTERVAL, first=timedelta(minutes=1), name=CLOSE_JOB_NAME
     )

@@ -369,14 +369,12 @@ async def plan_owed_messages(context: Context) -> PlanReport:
     return report
 
 
-def schedule_planning(job_queue: JobQueue[Any] | None) -> None:
+def schedule_planning(job_queue: JobQueue[Any]) -> None:
     """Registers the hourly planning job; the first run is a few seconds after start-up.
 
     What is owed lives in the `delivery` table, not in the job store, so several processes
     may run the same job.
     """
-    if job_queue is None:
-        raise RuntimeError("no JobQueue: install python-telegram-bot with the job-queue extra")
     job_queue.run_repeating(
         plan_owed_messages,
         interval=PLANNING_INTERVAL,

@@ -326,10 +326,8 @@ class Sweep:
         report.outcomes[outcome] += 1
 
 
-def schedule_sweep(job_queue: JobQueue[Any] | None, interval_seconds: float) -> None:
+def schedule_sweep(job_queue: JobQueue[Any], interval_seconds: float) -> None:
     """Registers the repeating sweep (`SWEEP_JOB_NAME`), every `interval_seconds`."""
-    if job_queue is None:
-        raise RuntimeError("no JobQueue: install python-telegram-bot with the job-queue extra")
     # A second instance lets a trigger that finds a long round still sending return at once
     # (`sweep_deliveries` checks its lock) instead of APScheduler logging a skipped run.
     job_queue.run_repeating(

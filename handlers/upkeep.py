@@ -38,10 +38,8 @@ async def prune_processed(context: Context) -> None:
     logger.info("forgot %d processed update ids from before %s", removed, before.isoformat())
 
 
-def schedule_pruning(job_queue: JobQueue[Any] | None) -> None:
+def schedule_pruning(job_queue: JobQueue[Any]) -> None:
     """Registers the hourly pruning job; the first run is a minute after start-up."""
-    if job_queue is None:
-        raise RuntimeError("no JobQueue: install python-telegram-bot with the job-queue extra")
     job_queue.run_repeating(
         prune_processed, interval=PRUNE_INTERVAL, first=timedelta(minutes=1), name=PRUNE_JOB_NAME
     )
